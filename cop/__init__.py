@@ -1,0 +1,147 @@
+"""cop: a federated community of practice for public-sector digital and social-media work."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Mapping
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cop.config import instance_path_from, load_config
+
+#: The site's main sections, in header order: (label, endpoint, blueprint that makes it active).
+NAVIGATION = (
+    ("Agencies", "accounts.agencies", ("accounts.agenc", "accounts.new_agency", "accounts.edit_agency")),
+    ("People", "accounts.people", ("accounts.people", "accounts.person")),
+)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, then any overrides in ``config``."""
+    config = dict(config or {})
+    env = config.pop("ENVIRON", None)
+    instance_path = config.pop("INSTANCE_PATH", None) or instance_path_from(env if env is not None else os.environ)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, env))
+    app.config.update(config)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_context(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces every plugin it loads at INFO; that is noise on every command.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    from cop.extensions import check_sqlite_pragmas, csrf, db, limiter, login_manager, migrate, talisman, tasks
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    tasks.init_app(app)
+    production = app.config["COP_ENV"] == "production"
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the proxy in front of gunicorn; HSTS keeps browsers on https.
+        strict_transport_security=production,
+        strict_transport_security_max_age=31536000,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        content_security_policy={
+            "default-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'none'",
+            "frame-ancestors": "'none'",
+            "form-action": "'self'",
+        },
+        permissions_policy={"interest-cohort": "()", "camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+    if app.config["COP_TRUSTED_PROXIES"]:
+        n = app.config["COP_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)  # type: ignore[method-assign]
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_token: str):
+        from cop.accounts.services import get_user_by_session_token
+
+        return get_user_by_session_token(session_token)
+
+    # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
+    import cop.mail.tasks  # noqa: F401
+
+    with app.app_context():
+        check_sqlite_pragmas()
+
+
+def register_blueprints(app: Flask) -> None:
+    from cop.accounts.routes import bp as accounts
+    from cop.mail.routes import bp as mail
+    from cop.site.routes import bp as site
+    from cop.text.routes import bp as text
+
+    app.register_blueprint(site)
+    app.register_blueprint(accounts)
+    app.register_blueprint(text)
+    app.register_blueprint(mail)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from cop.site.errors import register
+
+    register(app)
+
+
+def register_context(app: Flask) -> None:
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        endpoint = request.endpoint or ""
+        nav_items = [
+            {"label": label, "href": url_for(target), "active": endpoint.startswith(prefixes)}
+            for label, target, prefixes in NAVIGATION
+        ]
+        if current_user.is_authenticated:
+            account_links = [
+                {"label": "Your profile", "href": url_for("accounts.person", user_id=current_user.id),
+                 "active": endpoint in ("accounts.edit_profile", "accounts.change_password")},
+            ]
+            if current_user.is_site_admin:
+                account_links.append({"label": "Admin", "href": url_for("site.admin"), "active": endpoint.endswith(".admin") or "admin_" in endpoint})
+        else:
+            account_links = [
+                {"label": "Sign in", "href": url_for("accounts.login"), "active": endpoint == "accounts.login"},
+                {"label": "Register", "href": url_for("accounts.register"), "active": endpoint == "accounts.register"},
+            ]
+        return {
+            "nav_items": nav_items,
+            "account_links": account_links,
+            "show_sign_out": current_user.is_authenticated,
+            "site_name": app.config["COP_SITE_NAME"],
+            "contact_email": app.config["COP_CONTACT_EMAIL"],
+        }
+
+
+def register_commands(app: Flask) -> None:
+    from cop.commands import register
+
+    register(app)

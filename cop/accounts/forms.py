@@ -1,0 +1,210 @@
+"""Forms for accounts, profiles and agencies: field checks only; the rules live in services."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
+
+from cop.accounts.models import GOVERNMENT_LEVELS, LEVELS, MAX_BIO_LENGTH, MAX_MENTEES
+from cop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from cop.web import as_choices
+
+
+def _email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        validators=[DataRequired("Enter your email address."), Length(max=254, message="Email addresses are 254 characters or fewer.")],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Enter a password."),
+            Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Your password must be {MIN_LENGTH} to {MAX_LENGTH} characters long."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[DataRequired("Enter your password again."), EqualTo("password", message="The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        "Your name",
+        validators=[DataRequired("Enter the name other members will see."), Length(max=100, message="Names are 100 characters or fewer.")],
+        render_kw={"autocomplete": "name"},
+    )
+    email = _email_field()
+    password, confirm = _new_password_fields()
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password.")], render_kw={"autocomplete": "current-password"}
+    )
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class EmailOnlyForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = _new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Name",
+        validators=[DataRequired("Enter the name other members will see."), Length(max=100, message="Names are 100 characters or fewer.")],
+        render_kw={"autocomplete": "name"},
+    )
+    job_title = StringField(
+        "Job title", validators=[Length(max=120, message="Job titles are 120 characters or fewer.")],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    bio = TextAreaField(
+        "About you",
+        validators=[Length(max=MAX_BIO_LENGTH, message=f"Your bio must be {MAX_BIO_LENGTH} characters or fewer.")],
+    )
+    level = RadioField(
+        "Experience level",
+        choices=as_choices(LEVELS.items()),
+        validators=[InputRequired("Choose your experience level.")],
+        invalid_choice_message="Choose your experience level from the list.",
+    )
+    skills = SelectMultipleField(
+        "Skills you can share", coerce=int,
+        invalid_choice_message="Choose skills from the list.", invalid_value_message="Choose skills from the list.",
+    )
+    interests = SelectMultipleField(
+        "What you want to learn", coerce=int,
+        invalid_choice_message="Choose interests from the list.", invalid_value_message="Choose interests from the list.",
+    )
+    country = SelectField("Country", validators=[Optional()], invalid_choice_message="Choose a country from the list.")
+    region = StringField("Region, state or county", validators=[Length(max=100, message="Regions are 100 characters or fewer.")])
+    time_zone = SelectField(
+        "Time zone", validators=[InputRequired("Choose your time zone.")], invalid_choice_message="Choose a time zone from the list."
+    )
+    open_to_mentoring = BooleanField("I am open to mentoring")
+    mentoring_capacity = IntegerField(
+        "How many people could you mentor at once?",
+        default=0,
+        validators=[
+            InputRequired("Enter a number from 0 to 10."),
+            NumberRange(min=0, max=MAX_MENTEES, message=f"Enter a number from 0 to {MAX_MENTEES}."),
+        ],
+    )
+
+    def __init__(self, *args, topic_choices=(), country_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skills.choices = as_choices(topic_choices)
+        self.interests.choices = as_choices(topic_choices)
+        self.country.choices = as_choices([("", "Choose a country"), *country_choices])
+        self.time_zone.choices = as_choices((tz, tz) for tz in sorted(zoneinfo.available_timezones()))
+
+
+_SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, digits and single hyphens, like leeds-city-council.")
+
+
+class AgencyForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the agency's name."), Length(max=200, message="Names are 200 characters or fewer.")]
+    )
+    country = SelectField(
+        "Country", validators=[DataRequired("Choose the agency's country.")], invalid_choice_message="Choose a country from the list."
+    )
+    level = RadioField(
+        "Level of government", choices=as_choices(GOVERNMENT_LEVELS.items()),
+        validators=[InputRequired("Choose a level of government.")], invalid_choice_message="Choose local, regional or national."
+    )
+    website = URLField(
+        "Website",
+        validators=[Optional(), URL(message="Enter the website's full address, starting with https://"), Length(max=300)],
+    )
+    description = TextAreaField(
+        "About the agency",
+        validators=[Length(max=MAX_BIO_LENGTH, message=f"The description must be {MAX_BIO_LENGTH} characters or fewer.")],
+    )
+    domains = TextAreaField(
+        "Email domains it owns",
+        description="One per line, like council.gov.uk. People whose verified address is on one of these join at once.",
+        validators=[Length(max=2000)],
+    )
+
+    def __init__(self, *args, country_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = as_choices([("", "Choose a country"), *country_choices])
+
+    def domain_list(self) -> list[str]:
+        return [line.strip() for line in (self.domains.data or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+class NewAgencyForm(AgencyForm):
+    slug = StringField(
+        "Short name for its address",
+        description="Used in links: /agencies/leeds-city-council",
+        validators=[DataRequired("Enter a short name."), Length(max=80), _SLUG],
+    )
+
+
+class JoinAgencyForm(FlaskForm):
+    message = TextAreaField(
+        "Tell the agency's admins who you are (optional)",
+        validators=[Length(max=500, message="Keep the note to 500 characters or fewer.")],
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Decision", choices=as_choices([("approve", "Approve"), ("decline", "Decline")]), validators=[InputRequired("Choose approve or decline.")]
+    )
+
+
+class AgencyAdminForm(FlaskForm):
+    make_admin = RadioField(
+        "Agency admin", choices=as_choices([("yes", "Make admin"), ("no", "Remove admin")]), validators=[InputRequired("Choose an option.")]
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token, for buttons that post."""
+
+
+class SiteRoleForm(FlaskForm):
+    role = SelectField(
+        "Site role",
+        choices=as_choices([("member", "Member"), ("moderator", "Moderator"), ("site_admin", "Site admin")]),
+        validators=[InputRequired("Choose a role.")],
+    )

@@ -1,0 +1,191 @@
+"""People, the agencies they speak for, and requests to join one."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from cop.clock import UTCDateTime, utcnow
+from cop.extensions import db
+from cop.text.models import Topic
+
+#: Site-wide roles, lowest first. Agency admin is held per agency (User.is_agency_admin).
+SITE_ROLES = ("member", "moderator", "site_admin")
+#: Every role a person can hold, for the CLI and the authorization policy.
+ROLES = ("member", "agency_admin", "moderator", "site_admin")
+#: Experience levels, as the training ladder names them.
+LEVELS = {"101": "101: new to it", "202": "202: practising", "303": "303: advanced"}
+#: Levels of government an agency can sit at.
+GOVERNMENT_LEVELS = {"local": "Local", "regional": "State or regional", "national": "National"}
+MAX_MENTEES = 10
+MAX_BIO_LENGTH = 5000
+
+
+def new_session_token() -> str:
+    """A fresh alternative id: changing it signs out every session and remember cookie."""
+    return secrets.token_urlsafe(32)
+
+
+user_skills = sa.Table(
+    "user_skills",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_interests = sa.Table(
+    "user_interests",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Agency(db.Model):
+    """A council, department or agency that people speak for."""
+
+    __tablename__ = "agencies"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    #: ISO 3166-1 alpha-2 code.
+    country: so.Mapped[str] = so.mapped_column(sa.String(2))
+    #: A key of GOVERNMENT_LEVELS.
+    level: so.Mapped[str] = so.mapped_column(sa.String(20))
+    website: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    domains: so.Mapped[list["AgencyDomain"]] = so.relationship(
+        back_populates="agency", cascade="all, delete-orphan", order_by="AgencyDomain.domain"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.slug}>"
+
+
+class AgencyDomain(db.Model):
+    """An email domain an agency owns: verified addresses on it join the agency at once."""
+
+    __tablename__ = "agency_domains"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    #: Lower-case, without "@"; unique across agencies.
+    domain: so.Mapped[str] = so.mapped_column(sa.String(253), unique=True)
+
+    agency: so.Mapped[Agency] = so.relationship(back_populates="domains")
+
+
+class User(db.Model):
+    """A person: sign-in identity and practitioner profile."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("mentoring_capacity >= 0 AND mentoring_capacity <= 10", name="mentoring_capacity_range"),
+        sa.CheckConstraint("level IN ('101', '202', '303')", name="level_known"),
+        sa.CheckConstraint("site_role IN ('member', 'moderator', 'site_admin')", name="site_role_known"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: Stored lower-case; unique.
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    email_verified_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    #: Flask-Login's alternative id; replaced on password change to end other sessions.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
+    #: A key of SITE_ROLES.
+    site_role: so.Mapped[str] = so.mapped_column(sa.String(20), default="member")
+    is_active: so.Mapped[bool] = so.mapped_column(default=True)
+
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    job_title: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    #: Markdown source; rendered with cop.text.markdown.render_markdown.
+    bio: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    #: A key of LEVELS.
+    level: so.Mapped[str] = so.mapped_column(sa.String(3), default="101")
+    #: ISO 3166-1 alpha-2 code.
+    country: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2))
+    region: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    #: IANA time zone name.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
+    open_to_mentoring: so.Mapped[bool] = so.mapped_column(default=False)
+    #: How many mentees at once, 0 to MAX_MENTEES.
+    mentoring_capacity: so.Mapped[int] = so.mapped_column(default=0)
+
+    agency_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True
+    )
+    #: Speaks for the agency: approves joins and edits its page.
+    is_agency_admin: so.Mapped[bool] = so.mapped_column(default=False)
+
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+
+    agency: so.Mapped[Optional[Agency]] = so.relationship(foreign_keys=[agency_id])
+    skills: so.Mapped[list[Topic]] = so.relationship(secondary=user_skills, order_by=Topic.name)
+    interests: so.Mapped[list[Topic]] = so.relationship(secondary=user_interests, order_by=Topic.name)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.site_role == "site_admin"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.site_role in ("moderator", "site_admin")
+
+    @property
+    def role(self) -> str:
+        """The highest role held, for display and policy tables."""
+        if self.site_role != "member":
+            return self.site_role
+        return "agency_admin" if self.is_agency_admin and self.agency_id else "member"
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class JoinRequest(db.Model):
+    """Someone asks to speak for an agency whose email domains they are not on."""
+
+    __tablename__ = "join_requests"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    #: pending, approved, declined or withdrawn.
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="pending")
+    message: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    decided_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+    agency: so.Mapped[Agency] = so.relationship()
+    decided_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[decided_by_id])

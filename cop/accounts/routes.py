@@ -1,0 +1,508 @@
+"""Sign-up, sign-in, profiles, people and agencies."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from cop.accounts import forms, services
+from cop.accounts.models import GOVERNMENT_LEVELS, LEVELS
+from cop.accounts.tokens import TokenExpired
+from cop.errors import ServiceError
+from cop.extensions import db, limiter
+from cop.text.markdown import render_markdown
+from cop.text.services import list_topics, topic_choices
+from cop.urls import is_safe_next
+from cop.web import attach_error, page_number, render_form
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_limit_key() -> str:
+    """Count sign-in attempts per address and per email, so one cannot be hammered from many IPs."""
+    email = (request.form.get("email") or "").strip().lower()
+    return f"login:{email}"
+
+
+# ---------------------------------------------------------------- registration and sign-in
+
+
+@bp.route("/auth/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = forms.RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.email.data, form.password.data, form.display_name.data)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("accounts/register.html", form, attach_error(form, error))
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=user.email, purpose="verify")
+    return render_form("accounts/register.html", form)
+
+
+@bp.route("/auth/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except TokenExpired:
+        return render_template("accounts/link_problem.html", expired=True, purpose="verify", form=forms.EmailOnlyForm()), 400
+    except ServiceError as error:
+        return render_template("accounts/link_problem.html", message=error.message, purpose="verify", form=forms.EmailOnlyForm()), 400
+    db.session.commit()
+    if user.agency is not None:
+        flash(f"Your email address is confirmed, and you now speak for {user.agency.name}. Sign in to continue.", "success")
+    else:
+        flash("Your email address is confirmed. Sign in to continue.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/auth/verify", methods=["GET", "POST"])
+def resend_verification():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        try:
+            services.resend_verification(form.email.data)
+        except ServiceError as error:
+            return render_form("accounts/resend.html", form, attach_error(form, error))
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data.strip(), purpose="verify")
+    return render_form("accounts/resend.html", form)
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_limit_key)
+def login():
+    next_url = request.args.get("next")
+    if not is_safe_next(next_url):
+        next_url = None
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("site.home"))
+    form = forms.LoginForm()
+    not_verified = False
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.NotVerified as error:
+            not_verified = True
+            status = attach_error(form, error)
+        except ServiceError as error:
+            status = attach_error(form, error)
+        else:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            log.info("user %s signed in", user.id)
+            flash(f"Signed in as {user.display_name}.", "success")
+            return redirect(next_url or url_for("site.home"))
+        return render_form("accounts/login.html", form, status, next_url=next_url, not_verified=not_verified)
+    return render_form("accounts/login.html", form, next_url=next_url, not_verified=False)
+
+
+@bp.route("/auth/logout", methods=["POST"])
+def logout():
+    form = forms.EmptyForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        logout_user()
+        flash("You have signed out.", "success")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/auth/reset", methods=["GET", "POST"])
+def request_reset():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        try:
+            services.request_password_reset(form.email.data)
+        except ServiceError as error:
+            return render_form("accounts/reset_request.html", form, attach_error(form, error))
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data.strip(), purpose="reset")
+    return render_form("accounts/reset_request.html", form)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except TokenExpired:
+        return render_template("accounts/link_problem.html", expired=True, purpose="reset", form=forms.EmailOnlyForm()), 400
+    except ServiceError as error:
+        return render_template("accounts/link_problem.html", message=error.message, purpose="reset", form=forms.EmailOnlyForm()), 400
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("accounts/reset_password.html", form, attach_error(form, error))
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.login"))
+    return render_form("accounts/reset_password.html", form)
+
+
+@bp.route("/auth/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(current_user._get_current_object(), form.current_password.data, form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("accounts/change_password.html", form, attach_error(form, error))
+        db.session.commit()
+        # The session token changed: sign this browser in again; every other session has ended.
+        login_user(user)
+        flash("Your password has been changed. You have been signed out everywhere else.", "success")
+        return redirect(url_for("accounts.edit_profile"))
+    return render_form("accounts/change_password.html", form)
+
+
+# ---------------------------------------------------------------- profiles and people
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    user = current_user._get_current_object()
+    form = forms.ProfileForm(
+        obj=None if request.method == "POST" else user,
+        topic_choices=topic_choices(),
+        country_choices=services.country_choices(),
+    )
+    if request.method == "GET":
+        form.skills.data = [t.id for t in user.skills]
+        form.interests.data = [t.id for t in user.interests]
+        form.country.data = user.country or ""
+    if form.validate_on_submit():
+        changes = services.ProfileChanges(
+            display_name=form.display_name.data,
+            job_title=form.job_title.data or "",
+            bio=form.bio.data or "",
+            level=form.level.data,
+            country=form.country.data or None,
+            region=form.region.data or "",
+            time_zone=form.time_zone.data,
+            open_to_mentoring=form.open_to_mentoring.data,
+            mentoring_capacity=form.mentoring_capacity.data,
+            skill_ids=form.skills.data or [],
+            interest_ids=form.interests.data or [],
+        )
+        try:
+            services.update_profile(user, user, changes)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("accounts/profile_edit.html", form, attach_error(form, error), user=user)
+        db.session.commit()
+        flash("Your profile has been saved.", "success")
+        return redirect(url_for("accounts.person", user_id=user.id))
+    return render_form("accounts/profile_edit.html", form, user=user)
+
+
+@bp.route("/people")
+def people():
+    level = request.args.get("level") or None
+    topic = request.args.get("skill") or None
+    mentors = request.args.get("mentors") == "1"
+    pagination = services.people_page(page_number(), current_app.config["COP_PER_PAGE"], level, topic, mentors)
+    return render_template(
+        "accounts/people.html",
+        pagination=pagination,
+        levels=LEVELS,
+        topics=list_topics(),
+        level=level,
+        skill=topic,
+        mentors=mentors,
+        filters={k: v for k, v in {"level": level, "skill": topic, "mentors": "1" if mentors else None}.items() if v},
+    )
+
+
+@bp.route("/people/<int:user_id>")
+def person(user_id: int):
+    user = services.get_person(user_id)
+    if user is None:
+        abort(404)
+    is_self = current_user.is_authenticated and current_user.id == user.id
+    return render_template(
+        "accounts/person.html",
+        person=user,
+        bio_html=render_markdown(user.bio),
+        country=services.country_name(user.country),
+        levels=LEVELS,
+        is_self=is_self,
+    )
+
+
+# ---------------------------------------------------------------- agencies
+
+
+def _agency_or_404(slug: str):
+    agency = services.get_agency(slug)
+    if agency is None:
+        abort(404, description="There is no agency at this address. It may have been renamed.")
+    return agency
+
+
+@bp.route("/agencies")
+def agencies():
+    country = request.args.get("country") or None
+    level = request.args.get("level") or None
+    page = page_number()
+    per_page = current_app.config["COP_PER_PAGE"]
+    rows, total = services.agencies_page(page, per_page, country, level)
+    return render_template(
+        "accounts/agencies.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // per_page)),
+        levels=GOVERNMENT_LEVELS,
+        level=level,
+        country=country,
+        country_name=services.country_name,
+        filters={k: v for k, v in {"level": level, "country": country}.items() if v},
+        can_create=current_user.is_authenticated and current_user.is_site_admin,
+    )
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@login_required
+def new_agency():
+    services.require_site_admin(current_user)
+    form = forms.NewAgencyForm(country_choices=services.country_choices())
+    if form.validate_on_submit():
+        try:
+            agency = services.create_agency(
+                current_user,
+                form.slug.data,
+                form.name.data,
+                form.country.data,
+                form.level.data,
+                form.website.data or "",
+                form.domain_list(),
+                form.description.data or "",
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("accounts/agency_form.html", form, attach_error(form, error), agency=None)
+        db.session.commit()
+        flash(f"{agency.name} has been added.", "success")
+        return redirect(url_for("accounts.agency", slug=agency.slug))
+    return render_form("accounts/agency_form.html", form, agency=None)
+
+
+def _agency_page(agency, join_form=None, error: ServiceError | None = None):
+    """The agency page, with a refusal shown atop it when there is one."""
+    standing = services.agency_standing(current_user, agency)
+    page = render_template(
+        "accounts/agency.html",
+        agency=agency,
+        members=services.agency_members(agency),
+        standing=standing,
+        description_html=render_markdown(agency.description),
+        country=services.country_name(agency.country),
+        levels=GOVERNMENT_LEVELS,
+        join_form=join_form or forms.JoinAgencyForm(formdata=None),
+        button_form=forms.EmptyForm(formdata=None),
+        error=error.message if error else None,
+    )
+    return page, error.status_code if error else 200
+
+
+@bp.route("/agencies/<slug>")
+def agency(slug: str):
+    return _agency_page(_agency_or_404(slug))
+
+
+@bp.route("/agencies/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_agency(slug: str):
+    agency = _agency_or_404(slug)
+    services.require_agency_manager(current_user, agency)
+    form = forms.AgencyForm(
+        obj=None if request.method == "POST" else agency, country_choices=services.country_choices()
+    )
+    if request.method == "GET":
+        form.domains.data = "\n".join(d.domain for d in agency.domains)
+    if form.validate_on_submit():
+        try:
+            services.update_agency(
+                current_user,
+                agency,
+                form.name.data,
+                form.country.data,
+                form.level.data,
+                form.website.data or "",
+                form.description.data or "",
+                form.domain_list(),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("accounts/agency_form.html", form, attach_error(form, error), agency=agency)
+        db.session.commit()
+        flash(f"{agency.name} has been updated.", "success")
+        return redirect(url_for("accounts.agency", slug=agency.slug))
+    return render_form("accounts/agency_form.html", form, agency=agency)
+
+
+@bp.route("/agencies/<slug>/join", methods=["POST"])
+@login_required
+def join_agency(slug: str):
+    agency = _agency_or_404(slug)
+    form = forms.JoinAgencyForm()
+    if not form.validate_on_submit():
+        return _agency_page(agency, form, ServiceError(" ".join(e for errs in form.errors.values() for e in errs)))
+    try:
+        outcome = services.join_agency(current_user, agency, form.message.data or "")
+    except ServiceError as error:
+        db.session.rollback()
+        return _agency_page(agency, form, error)
+    db.session.commit()
+    if outcome == "joined":
+        flash(f"You now speak for {agency.name}.", "success")
+    else:
+        flash(f"You have asked to join {agency.name}. Its admins will decide, and we will email you.", "success")
+    return redirect(url_for("accounts.agency", slug=slug))
+
+
+@bp.route("/agencies/<slug>/leave", methods=["POST"])
+@login_required
+def leave_agency(slug: str):
+    agency = _agency_or_404(slug)
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        if current_user.agency_id != agency.id:
+            return _agency_page(agency, error=ServiceError(f"You do not speak for {agency.name}."))
+        services.leave_agency(current_user)
+        db.session.commit()
+        flash(f"You no longer speak for {agency.name}.", "success")
+    return redirect(url_for("accounts.agency", slug=slug))
+
+
+def _requests_page(agency, error: ServiceError | None = None):
+    """The agency's admin page: pending requests and members, with a refusal atop it when there is one."""
+    page = render_template(
+        "accounts/agency_requests.html",
+        agency=agency,
+        requests=services.pending_requests(current_user, agency),
+        members=services.agency_members(agency),
+        decision_form=forms.DecisionForm(formdata=None),
+        admin_form=forms.AgencyAdminForm(formdata=None),
+        button_form=forms.EmptyForm(formdata=None),
+        current_user_id=current_user.id,
+        error=error.message if error else None,
+    )
+    return page, error.status_code if error else 200
+
+
+@bp.route("/agencies/<slug>/requests")
+@login_required
+def agency_requests(slug: str):
+    return _requests_page(_agency_or_404(slug))
+
+
+@bp.route("/agencies/<slug>/requests/<int:request_id>", methods=["POST"])
+@login_required
+def decide_request(slug: str, request_id: int):
+    agency = _agency_or_404(slug)
+    services.require_agency_manager(current_user, agency)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        return _requests_page(agency, ServiceError("Choose approve or decline."))
+    try:
+        decided = services.decide_join_request(current_user, agency, request_id, form.decision.data == "approve")
+    except ServiceError as error:
+        db.session.rollback()
+        return _requests_page(agency, error)
+    db.session.commit()
+    flash(f"{decided.user.display_name}'s request was {decided.status}.", "success")
+    return redirect(url_for("accounts.agency_requests", slug=slug))
+
+
+@bp.route("/agencies/<slug>/members/<int:user_id>/admin", methods=["POST"])
+@login_required
+def set_member_admin(slug: str, user_id: int):
+    agency = _agency_or_404(slug)
+    services.require_agency_manager(current_user, agency)
+    form = forms.AgencyAdminForm()
+    if not form.validate_on_submit():
+        return _requests_page(agency, ServiceError("Choose whether to make them an admin."))
+    try:
+        member = services.set_agency_admin(current_user, agency, user_id, form.make_admin.data == "yes")
+    except ServiceError as error:
+        db.session.rollback()
+        return _requests_page(agency, error)
+    db.session.commit()
+    flash(f"{member.display_name} is {'now' if member.is_agency_admin else 'no longer'} an admin of {agency.name}.", "success")
+    return redirect(url_for("accounts.agency_requests", slug=slug))
+
+
+@bp.route("/agencies/<slug>/members/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove_member(slug: str, user_id: int):
+    agency = _agency_or_404(slug)
+    services.require_agency_manager(current_user, agency)
+    form = forms.EmptyForm()
+    if not form.validate_on_submit():
+        return _requests_page(agency, ServiceError("Your session expired. Try again."))
+    try:
+        member = services.remove_member(current_user, agency, user_id)
+    except ServiceError as error:
+        db.session.rollback()
+        return _requests_page(agency, error)
+    db.session.commit()
+    flash(f"{member.display_name} no longer speaks for {agency.name}.", "success")
+    return redirect(url_for("accounts.agency_requests", slug=slug))
+
+
+# ---------------------------------------------------------------- site admin: people and roles
+
+
+def _users_page(error: ServiceError | None = None):
+    query = request.args.get("q", "")
+    pagination = services.users_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], query)
+    page = render_template(
+        "accounts/admin_users.html",
+        pagination=pagination,
+        q=query,
+        form=forms.SiteRoleForm(formdata=None),
+        error=error.message if error else None,
+    )
+    return page, error.status_code if error else 200
+
+
+@bp.route("/admin/users")
+@login_required
+def admin_users():
+    return _users_page()
+
+
+@bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
+@login_required
+def admin_set_role(user_id: int):
+    services.require_site_admin(current_user)
+    form = forms.SiteRoleForm()
+    if not form.validate_on_submit():
+        return _users_page(ServiceError("Choose a role from the list."))
+    try:
+        user = services.set_site_role(current_user, user_id, form.role.data)
+    except ServiceError as error:
+        db.session.rollback()
+        return _users_page(error)
+    db.session.commit()
+    flash(f"{user.display_name} is now a {user.site_role.replace('_', ' ')}.", "success")
+    return redirect(url_for("accounts.admin_users"))

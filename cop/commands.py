@@ -1,0 +1,108 @@
+"""Command-line tools: flask --app wsgi <command>."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from cop.errors import ServiceError
+from cop.extensions import db
+
+
+def _fail(error: ServiceError) -> None:
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+@click.command("create-agency")
+@click.argument("slug")
+@click.option("--name", required=True, help="The agency's full name.")
+@click.option("--domain", "domains", multiple=True, help="An email domain it owns (repeatable).")
+@click.option("--country", default="GB", show_default=True, help="ISO 3166 two-letter country code.")
+@click.option("--level", type=click.Choice(["local", "regional", "national"]), default="local", show_default=True)
+@click.option("--website", default="", help="The agency's website.")
+@with_appcontext
+def create_agency_command(slug: str, name: str, domains: tuple[str, ...], country: str, level: str, website: str) -> None:
+    """Add an agency."""
+    from cop.accounts.services import create_agency
+
+    try:
+        agency = create_agency(None, slug, name, country, level, website, domains)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    owned = ", ".join(d.domain for d in agency.domains) or "no email domains"
+    click.echo(f"Created agency {agency.slug} ({agency.name}, {agency.country}, {agency.level}; {owned}).")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 12 characters, not a common password.")
+@click.option("--name", default="", help="Display name (defaults to the address's local part).")
+@click.option("--role", type=click.Choice(["member", "agency_admin", "moderator", "site_admin"]), default="member", show_default=True)
+@click.option("--agency", "agency_slug", default=None, help="Slug of the agency they speak for.")
+@with_appcontext
+def create_user_command(email: str, password: str, name: str, role: str, agency_slug: str | None) -> None:
+    """Add a verified account."""
+    from cop.accounts.services import create_user
+
+    try:
+        user = create_user(email, password, name, role, agency_slug)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    where = f" at {user.agency.slug}" if user.agency else ""
+    click.echo(f"Created {role.replace('_', ' ')} {user.email} (id {user.id}){where}; the address is verified.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load a believable demo community; running it again adds nothing twice."""
+    from cop.demo import seed_demo
+
+    with click.progressbar(length=100, label="Seeding demo community") as bar:
+        summary = seed_demo(progress=bar.update)
+    db.session.commit()
+    click.echo(
+        f"Demo community ready: {summary.agencies_added} agencies and {summary.people_added} people added "
+        f"({summary.agencies_total} agencies and {summary.people_total} people in all)."
+    )
+    click.echo("Demo sign-ins (password for each: " + summary.password + "):")
+    for label, email in summary.sign_ins:
+        click.echo(f"  {label:<14} {email}")
+
+
+@click.command("seed-if-empty")
+@with_appcontext
+def seed_if_empty_command() -> None:
+    """Seed the demo community only when the database has no people yet (used by make run)."""
+    import sqlalchemy as sa
+
+    from cop.accounts.models import User
+
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        click.echo("The database already has people; demo data not loaded.")
+        return
+    seed_demo_command.callback()  # type: ignore[misc]
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the task queue's consumer (mail delivery and other background work)."""
+    from cop.extensions import tasks
+
+    if tasks.immediate:
+        raise click.ClickException("Tasks run immediately in this configuration (COP_TASKS_IMMEDIATE); no worker is needed.")
+    backend = "Redis" if tasks.storage_class.__name__ == "RedisStorage" else "SQLite"
+    click.echo(f"Worker starting: {workers} threads, {backend} queue.")
+    tasks.create_consumer(workers=workers, worker_type="thread").run()
+
+
+def register(app: Flask) -> None:
+    """Add the commands to the app's CLI."""
+    for command in (create_agency_command, create_user_command, seed_demo_command, seed_if_empty_command, worker_command):
+        app.cli.add_command(command)

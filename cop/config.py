@@ -1,0 +1,129 @@
+"""Settings, read from the environment and nowhere else."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+#: Environments the app knows; anything else is refused at start.
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The environment asks for something the app cannot run with."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def database_url(raw: str) -> str:
+    """Normalise a DATABASE_URL so PostgreSQL always goes through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Keep one random key per development instance so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def instance_path_from(env: Mapping[str, str]) -> str | None:
+    """The instance folder named by COP_INSTANCE_PATH, if any."""
+    raw = env.get("COP_INSTANCE_PATH")
+    return str(Path(raw).expanduser().resolve()) if raw else None
+
+
+def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if env is None else env
+    environment = env.get("COP_ENV", "production")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"COP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+    production = environment == "production"
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    secret = env.get("COP_SECRET_KEY", "")
+    if not secret:
+        if production:
+            raise ConfigError(
+                "COP_SECRET_KEY is not set. Production refuses to start without a secret key: "
+                "set COP_SECRET_KEY to a long random string (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        secret = _development_secret(instance)
+
+    redis_url = env.get("REDIS_URL") or None
+    db_url = database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'cop.sqlite3'}")
+    smtp_host = env.get("COP_MAIL_SERVER") or None
+
+    return {
+        "COP_ENV": environment,
+        "SECRET_KEY": secret,
+        "TESTING": environment == "testing",
+        "COP_BASE_URL": (env.get("COP_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "COP_SITE_NAME": env.get("COP_SITE_NAME", "cop"),
+        "COP_CONTACT_EMAIL": env.get("COP_CONTACT_EMAIL", "hello@cop.invalid"),
+        # Storage
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Tasks: SqliteHuey in the instance folder unless Redis is configured.
+        "TASKS_IMMEDIATE": _flag(env.get("COP_TASKS_IMMEDIATE"), default=False),
+        "TASKS_SQLITE_PATH": str(instance / "tasks.sqlite3"),
+        # Mail: SMTP when a server is named, otherwise the outbox table only.
+        "MAIL_SERVER": smtp_host,
+        "MAIL_PORT": _int(env, "COP_MAIL_PORT", 587),
+        "MAIL_USERNAME": env.get("COP_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("COP_MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env.get("COP_MAIL_USE_TLS"), default=True),
+        "MAIL_USE_SSL": _flag(env.get("COP_MAIL_USE_SSL"), default=False),
+        "MAIL_DEFAULT_SENDER": env.get("COP_MAIL_SENDER", "cop <no-reply@cop.invalid>"),
+        # Accounts
+        "EMAIL_VERIFY_MAX_AGE": _int(env, "COP_EMAIL_VERIFY_HOURS", 72) * 3600,
+        "PASSWORD_RESET_MAX_AGE": _int(env, "COP_PASSWORD_RESET_MINUTES", 60) * 60,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "COP_REMEMBER_DAYS", 30)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(env, "COP_SESSION_DAYS", 14)),
+        "LOGIN_RATE_LIMIT": env.get("COP_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Rate limits: memory by default, Redis when configured.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("COP_RATELIMIT_PREFIX", "cop"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Cookies
+        "SESSION_COOKIE_NAME": "cop_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environment == "production",
+        "REMEMBER_COOKIE_NAME": "cop_remember",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": environment == "production",
+        "WTF_CSRF_TIME_LIMIT": _int(env, "COP_CSRF_SECONDS", 6 * 3600),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Reverse proxies in front of gunicorn, counted for X-Forwarded-* headers.
+        "COP_TRUSTED_PROXIES": _int(env, "COP_TRUSTED_PROXIES", 0),
+        "COP_PER_PAGE": 20,
+    }

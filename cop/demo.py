@@ -1,0 +1,164 @@
+"""A believable demo community: agencies from three countries and practitioners at every level."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sqlalchemy as sa
+
+from cop.accounts.models import Agency, AgencyDomain, User
+from cop.accounts.passwords import hash_password
+from cop.clock import utcnow
+from cop.extensions import db
+from cop.text.models import Topic
+from cop.text.services import ensure_default_topics
+from cop.text.slugs import slugify
+
+#: The password every demo account shares; shown by seed-demo. Demo data only.
+DEMO_PASSWORD = "civic-lantern-harbour-42"
+
+#: slug, name, country, level, domain, website, time zone, region
+AGENCIES = (
+    ("leeds-city-council", "Leeds City Council", "GB", "local", "leeds.example", "https://www.leeds.gov.uk", "Europe/London", "West Yorkshire"),
+    ("brighton-and-hove-city-council", "Brighton & Hove City Council", "GB", "local", "brighton-hove.example", "https://www.brighton-hove.gov.uk", "Europe/London", "East Sussex"),
+    ("kent-county-council", "Kent County Council", "GB", "local", "kent.example", "https://www.kent.gov.uk", "Europe/London", "Kent"),
+    ("glasgow-city-council", "Glasgow City Council", "GB", "local", "glasgow.example", "https://www.glasgow.gov.uk", "Europe/London", "Glasgow"),
+    ("cardiff-council", "Cardiff Council", "GB", "local", "cardiff.example", "https://www.cardiff.gov.uk", "Europe/London", "Cardiff"),
+    ("mhclg", "Ministry of Housing, Communities and Local Government", "GB", "national", "communities.example", "https://www.gov.uk/government/organisations/ministry-of-housing-communities-local-government", "Europe/London", "London"),
+    ("service-nsw", "Service NSW", "AU", "regional", "service-nsw.example", "https://www.service.nsw.gov.au", "Australia/Sydney", "New South Wales"),
+    ("victorian-department-of-premier-and-cabinet", "Department of Premier and Cabinet (Victoria)", "AU", "regional", "dpc-vic.example", "https://www.vic.gov.au/department-premier-and-cabinet", "Australia/Melbourne", "Victoria"),
+    ("department-of-health-and-aged-care", "Department of Health and Aged Care", "AU", "national", "health-au.example", "https://www.health.gov.au", "Australia/Sydney", "Canberra"),
+    ("city-of-brisbane", "Brisbane City Council", "AU", "local", "brisbane.example", "https://www.brisbane.qld.gov.au", "Australia/Brisbane", "Queensland"),
+    ("wellington-city-council", "Wellington City Council", "NZ", "local", "wellington.example", "https://wellington.govt.nz", "Pacific/Auckland", "Wellington"),
+    ("city-of-toronto", "City of Toronto", "CA", "local", "toronto.example", "https://www.toronto.ca", "America/Toronto", "Ontario"),
+)
+
+FIRST_NAMES = (
+    "Aisha", "Ben", "Chloe", "Dev", "Eilidh", "Farah", "Gareth", "Hannah", "Isaac", "Jas", "Kemi", "Liam", "Mei",
+    "Niamh", "Olu", "Priya", "Rhys", "Sam", "Tariq", "Uma", "Wiremu", "Zoe", "Callum", "Grace", "Jack", "Lucy",
+    "Mohammed", "Nikita", "Oscar", "Ruby",
+)
+LAST_NAMES = (
+    "Ahmed", "Brown", "Campbell", "Davies", "Evans", "Fraser", "Ghosh", "Hughes", "Ibrahim", "Jones", "Kaur",
+    "Lee", "MacDonald", "Nguyen", "O'Brien", "Patel", "Quinn", "Roberts", "Singh", "Taylor", "Walker", "Wilson",
+    "Ngata", "Tremblay", "Murphy", "Chen",
+)
+JOB_TITLES = {
+    "101": ("Communications assistant", "Customer services officer", "Graduate trainee", "Policy officer", "Library assistant"),
+    "202": ("Digital communications officer", "Social media officer", "Engagement officer", "Content designer", "Campaigns officer"),
+    "303": ("Head of digital", "Digital engagement manager", "Senior content designer", "Head of communications", "Social media lead"),
+}
+BIOS = {
+    "101": "I have just taken on our {agency} social media accounts and want to learn how others run {topic} well.",
+    "202": "I run day-to-day {topic} for {agency} and I am working out how to measure whether it makes a difference.",
+    "303": "I have led {topic} at {agency} for several years, through a few crises, and I am happy to share what went wrong as well as what worked.",
+}
+
+#: (label, email, level, site role, agency slug, agency admin) of the accounts seed-demo prints.
+SIGN_INS = (
+    ("Site admin", "admin@cop.example", "303", "site_admin", None, False),
+    ("Moderator", "moderator@cop.example", "303", "moderator", "kent-county-council", False),
+    ("Agency admin", "priya.shah@leeds.example", "303", "member", "leeds-city-council", True),
+    ("Newcomer", "sam.taylor@cardiff.example", "101", "member", "cardiff-council", False),
+)
+
+PEOPLE_COUNT = 60
+
+
+@dataclass
+class SeedSummary:
+    agencies_added: int = 0
+    people_added: int = 0
+    agencies_total: int = 0
+    people_total: int = 0
+    password: str = DEMO_PASSWORD
+    sign_ins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _display_name(email: str) -> str:
+    local = email.split("@")[0]
+    return " ".join(part.capitalize() for part in local.split("."))
+
+
+def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary:
+    """Add the demo agencies and people that are not there yet; never change what is."""
+    summary = SeedSummary(sign_ins=[(label, email) for label, email, *_ in SIGN_INS])
+    rng = random.Random(2026)
+    ensure_default_topics()
+    topics = list(db.session.scalars(sa.select(Topic).order_by(Topic.id)))
+
+    agencies: dict[str, Agency] = {a.slug: a for a in db.session.scalars(sa.select(Agency))}
+    for slug, name, country, level, domain, website, _tz, _region in AGENCIES:
+        if slug in agencies:
+            continue
+        if db.session.scalar(sa.select(AgencyDomain).where(AgencyDomain.domain == domain)) is not None:
+            continue
+        agency = Agency(
+            slug=slug, name=name, country=country, level=level, website=website,
+            description=f"{name} shares its digital and social-media practice here.",
+            domains=[AgencyDomain(domain=domain)],
+        )
+        db.session.add(agency)
+        agencies[slug] = agency
+        summary.agencies_added += 1
+    db.session.flush()
+    progress(10)
+
+    password_hash = hash_password(DEMO_PASSWORD)
+    existing = set(db.session.scalars(sa.select(User.email)))
+    people: list[tuple[str, str, str, str | None, bool]] = [
+        (email, level, role, slug, is_admin) for _label, email, level, role, slug, is_admin in SIGN_INS
+    ]
+    used = {email for email, *_ in people}
+    agency_rows = [a for a in AGENCIES if a[0] in agencies]
+    while len(people) < PEOPLE_COUNT and agency_rows:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        row = rng.choice(agency_rows)
+        email = f"{slugify(first)}.{slugify(last)}@{row[4]}"
+        if email in used:
+            continue
+        used.add(email)
+        level = rng.choices(("101", "202", "303"), weights=(4, 4, 3))[0]
+        people.append((email, level, "member", row[0], False))
+
+    step = 90 / max(len(people), 1)
+    done = 0.0
+    for email, level, role, slug, is_admin in people:
+        done += step
+        progress(int(done) - int(done - step))
+        if email in existing:
+            continue
+        agency = agencies.get(slug) if slug else None
+        row = next((a for a in AGENCIES if a[0] == slug), None)
+        skill_count = {"101": rng.randint(0, 2), "202": rng.randint(2, 4), "303": rng.randint(4, 7)}[level]
+        skills = rng.sample(topics, skill_count)
+        interests = rng.sample([t for t in topics if t not in skills], rng.randint(2, 5))
+        mentoring = level == "303" or (level == "202" and rng.random() < 0.3)
+        topic_name = (skills or interests)[0].name.lower()
+        user = User(
+            email=email,
+            password_hash=password_hash,
+            email_verified_at=utcnow(),
+            display_name=_display_name(email).replace("O'brien", "O'Brien"),
+            job_title=rng.choice(JOB_TITLES[level]),
+            bio=BIOS[level].format(agency=agency.name if agency else "my organisation", topic=topic_name),
+            level=level,
+            country=row[2] if row else "GB",
+            region=row[7] if row else "",
+            time_zone=row[6] if row else "Europe/London",
+            open_to_mentoring=mentoring,
+            mentoring_capacity=rng.randint(1, 5) if mentoring else 0,
+            site_role=role,
+            agency=agency,
+            is_agency_admin=is_admin,
+            skills=skills,
+            interests=interests,
+        )
+        db.session.add(user)
+        summary.people_added += 1
+    db.session.flush()
+    summary.agencies_total = db.session.scalar(sa.select(sa.func.count(Agency.id))) or 0
+    summary.people_total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0
+    return summary

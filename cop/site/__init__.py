@@ -1,0 +1,1 @@
+"""Pages that belong to the whole site: home, accessibility statement, admin index, errors."""

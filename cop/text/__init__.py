@@ -1,0 +1,1 @@
+"""Shared text handling: Markdown, slugs, the taxonomy of practice."""

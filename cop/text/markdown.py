@@ -1,0 +1,33 @@
+"""User Markdown to safe HTML: one function that every domain storing user text uses."""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+#: CommonMark with tables and strikethrough; raw HTML is escaped, never passed through.
+_parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
+    "hr", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
+
+
+def render_markdown(source: str | None) -> Markup:
+    """Render user-written Markdown to sanitised HTML, safe to put in a page as it is."""
+    if not source:
+        return Markup("")
+    html = _parser.render(source)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener ugc",
+    )
+    return Markup(clean)

@@ -1,0 +1,27 @@
+"""The shared taxonomy of practice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from cop.clock import UTCDateTime, utcnow
+from cop.extensions import db
+
+
+class Topic(db.Model):
+    """A skill or interest that profiles, case studies and events are tagged with."""
+
+    __tablename__ = "topics"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    #: "practice" or "channel" (see cop.text.taxonomy.GROUPS).
+    group: so.Mapped[str] = so.mapped_column(sa.String(20), default="practice")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug}>"

@@ -1,0 +1,68 @@
+"""The taxonomy: list, seed and extend."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from cop.errors import Conflict, PermissionDenied, ServiceError
+from cop.extensions import db
+from cop.text.models import Topic
+from cop.text.slugs import slugify
+from cop.text.taxonomy import DEFAULT_TOPICS, GROUPS
+
+log = logging.getLogger(__name__)
+
+
+def list_topics() -> list[Topic]:
+    """Every topic, grouped then alphabetical."""
+    return list(db.session.scalars(sa.select(Topic).order_by(Topic.group.desc(), Topic.name)))
+
+
+def topics_by_ids(ids: Iterable[int]) -> list[Topic]:
+    """The topics with these ids; unknown ids are ignored by the caller's form validation."""
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Topic).where(Topic.id.in_(ids)).order_by(Topic.name)))
+
+
+def topic_choices() -> list[tuple[int, str]]:
+    """(id, name) pairs for a form's checkboxes."""
+    return [(topic.id, topic.name) for topic in list_topics()]
+
+
+def ensure_default_topics() -> int:
+    """Add any default topic that is missing; return how many were added."""
+    existing = set(db.session.scalars(sa.select(Topic.slug)))
+    added = 0
+    for name, group in DEFAULT_TOPICS:
+        if slugify(name) not in existing:
+            db.session.add(Topic(name=name, slug=slugify(name), group=group))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def add_topic(actor: Any, name: str, group: str) -> Topic:
+    """A site admin extends the taxonomy."""
+    if not getattr(actor, "is_site_admin", False):
+        raise PermissionDenied("Only site admins can extend the taxonomy.")
+    name = " ".join(name.split())
+    if not name:
+        raise ServiceError("Enter a name for the topic.", field="name")
+    if group not in GROUPS:
+        raise ServiceError("Choose a group for the topic.", field="group")
+    slug = slugify(name)
+    if not slug:
+        raise ServiceError("Enter a name with at least one letter or digit.", field="name")
+    clash = db.session.scalar(sa.select(Topic).where(sa.or_(Topic.slug == slug, sa.func.lower(Topic.name) == name.lower())))
+    if clash is not None:
+        raise Conflict(f"The taxonomy already has “{clash.name}”.", field="name")
+    topic = Topic(name=name, slug=slug, group=group)
+    db.session.add(topic)
+    db.session.flush()
+    log.info("user %s added topic %s", actor.id, slug)
+    return topic

@@ -1,0 +1,237 @@
+"""Registration, verification, sign-in, reset and password change, through the pages."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from cop.accounts.models import User
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "lantern-orchard-velvet-81"
+
+
+def link_in(message) -> str:
+    """The path of the first link in an outbox message."""
+    match = re.search(r"http://cop\.test(/\S+)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def count_users(app) -> int:
+    from cop.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(User.id)))
+
+
+def register(client, email="jo@example.org", password=NEW_PASSWORD, confirm=None, name="Jo Bloggs"):
+    return client.post(
+        "/auth/register",
+        data={"display_name": name, "email": email, "password": password, "confirm": confirm or password},
+    )
+
+
+def test_register_verify_and_sign_in(app, client, outbox, make_agency):
+    make_agency("leeds", domains=["leeds.example"])
+    response = register(client, email="Jo@Leeds.example")
+    assert response.status_code == 200
+    assert "Check your email" in response.get_data(as_text=True)
+
+    # Not verified yet: sign-in is refused with a way to get a new link.
+    response = client.post("/auth/login", data={"email": "jo@leeds.example", "password": NEW_PASSWORD})
+    assert response.status_code == 400
+    assert "Confirm your email address first" in response.get_data(as_text=True)
+
+    [message] = outbox()
+    assert message.recipient == "jo@leeds.example"
+    assert message.status == "stored"
+    response = client.get(link_in(message))
+    assert response.status_code == 302
+    response = client.get(response.location)
+    assert "you now speak for Leeds" in response.get_data(as_text=True)
+
+    response = client.post("/auth/login", data={"email": "jo@leeds.example", "password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fields, status, message",
+    [
+        ({"password": "short-pw", "confirm": "short-pw"}, 400, "12 to 128 characters"),
+        ({"password": "Password1234", "confirm": "Password1234"}, 400, "most commonly used"),
+        ({"password": "aaaaaaaaaaaaaaaa", "confirm": "aaaaaaaaaaaaaaaa"}, 400, "too easy to guess"),
+        ({"confirm": "lantern-orchard-velvet-82"}, 400, "The passwords do not match"),
+        ({"email": "not-an-address"}, 400, "Enter an email address in the correct format"),
+        ({"display_name": ""}, 400, "Enter the name other members will see"),
+    ],
+)
+def test_register_bad_input_stores_nothing(app, client, outbox, fields, status, message):
+    data = {"display_name": "Jo", "email": "jo@example.org", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, **fields}
+    response = client.post("/auth/register", data=data)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert "govuk-error-summary" in page
+    assert count_users(app) == 0
+    assert outbox() == []
+
+
+def test_register_duplicate_email(app, client, make_user, outbox):
+    make_user("jo@example.org")
+    response = register(client, email="JO@example.org")
+    assert response.status_code == 409
+    assert "already exists" in response.get_data(as_text=True)
+    assert count_users(app) == 1
+    assert outbox() == []
+
+
+def test_password_may_be_long(client, app):
+    long_password = "correct horse battery staple " * 4  # 116 characters
+    assert register(client, password=long_password).status_code == 200
+    assert count_users(app) == 1
+
+
+def test_tampered_and_expired_verification_links(app, client, outbox, monkeypatch):
+    register(client)
+    path = link_in(outbox()[0])
+    tampered = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
+    response = client.get(tampered)
+    assert response.status_code == 400
+    assert "This link does not work" in response.get_data(as_text=True)
+
+    app.config["EMAIL_VERIFY_MAX_AGE"] = -1
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "This link has expired" in response.get_data(as_text=True)
+    with app.app_context():
+        from cop.extensions import db
+
+        assert db.session.scalar(sa.select(User.email_verified_at)) is None
+
+
+def test_resend_verification(client, outbox):
+    register(client)
+    response = client.post("/auth/verify", data={"email": "jo@example.org"})
+    assert response.status_code == 200
+    assert len(outbox()) == 2
+    # Unknown address: the same answer, no mail.
+    client.post("/auth/verify", data={"email": "nobody@example.org"})
+    assert len(outbox()) == 2
+
+
+def test_wrong_password_and_unknown_email_say_the_same(client, make_user):
+    make_user("jo@example.org")
+    for email, password in (("jo@example.org", "not-the-password-1"), ("nobody@example.org", PASSWORD)):
+        response = client.post("/auth/login", data={"email": email, "password": password})
+        assert response.status_code == 400
+        assert "The email address or password is not right" in response.get_data(as_text=True)
+
+
+def test_sign_in_and_out(client, make_user):
+    make_user("jo@example.org", name="Jo")
+    response = client.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "Signed in as Jo" in client.get("/").get_data(as_text=True)
+    client.post("/auth/logout")
+    assert client.get("/profile").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/people", "/people"),
+        ("https://evil.example/steal", "/"),
+        ("//evil.example/steal", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_next_only_goes_to_this_site(client, make_user, target, expected):
+    make_user("jo@example.org")
+    response = client.post("/auth/login", query_string={"next": target}, data={"email": "jo@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == expected
+
+
+def test_remember_me_cookie_is_bounded_and_protected(app, client, make_user):
+    make_user("jo@example.org")
+    response = client.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD, "remember": "y"})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("cop_remember="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Expires=" in cookie
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=30)
+
+
+def test_sign_in_is_rate_limited(client, make_user):
+    make_user("jo@example.org")
+    statuses = [
+        client.post("/auth/login", data={"email": "jo@example.org", "password": f"wrong-password-{i}"}).status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10] == 429
+    # Even the right password is refused until the window passes.
+    response = client.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_password_reset_is_single_use(app, client, make_user, outbox):
+    make_user("jo@example.org")
+    response = client.post("/auth/reset", data={"email": "jo@example.org"})
+    assert response.status_code == 200
+    client.post("/auth/reset", data={"email": "nobody@example.org"})  # same page, no mail
+    [message] = outbox()
+    path = link_in(message)
+
+    response = client.post(path, data={"password": "short", "confirm": "short"})
+    assert response.status_code == 400
+    response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "already been used" in response.get_data(as_text=True)
+    assert client.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD}).status_code == 400
+    assert client.post("/auth/login", data={"email": "jo@example.org", "password": NEW_PASSWORD}).status_code == 302
+
+
+def test_password_reset_link_expires(app, client, make_user, outbox):
+    make_user("jo@example.org")
+    client.post("/auth/reset", data={"email": "jo@example.org"})
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    response = client.get(link_in(outbox()[0]))
+    assert response.status_code == 400
+    assert "This link has expired" in response.get_data(as_text=True)
+
+
+def test_changing_password_ends_other_sessions(app, make_user):
+    make_user("jo@example.org")
+    here, elsewhere = app.test_client(), app.test_client()
+    for c in (here, elsewhere):
+        assert c.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD, "remember": "y"}).status_code == 302
+    assert elsewhere.get("/profile").status_code == 200
+
+    response = here.post("/auth/password", data={"current_password": "wrong-current-pw", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 400
+    assert "current password is not right" in response.get_data(as_text=True)
+
+    response = here.post("/auth/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert here.get("/profile").status_code == 200
+    # The other browser's session and its remember-me cookie both stop working.
+    response = elsewhere.get("/profile")
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login")
+
+
+@pytest.mark.csrf
+def test_forms_refuse_posts_without_csrf_token(app, client, make_user):
+    response = client.post("/auth/register", data={"display_name": "Jo", "email": "jo@example.org", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 400
+    assert "Your form had expired" in response.get_data(as_text=True)
+    assert count_users(app) == 0

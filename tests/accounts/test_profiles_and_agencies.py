@@ -1,0 +1,220 @@
+"""Profiles, people, agencies and joining one."""
+
+import pytest
+import sqlalchemy as sa
+
+from cop.accounts import services
+from cop.accounts.models import Agency, AgencyDomain, JoinRequest, User
+from cop.errors import Conflict, PermissionDenied
+from cop.text.models import Topic
+
+
+def topic_ids(db, *slugs):
+    return [db.session.scalar(sa.select(Topic.id).where(Topic.slug == s)) for s in slugs]
+
+
+def profile_form(db, **overrides):
+    skills = topic_ids(db, "video", "consultation")
+    data = {
+        "display_name": "Jo Bloggs",
+        "job_title": "Digital officer",
+        "bio": "I run **consultations**.",
+        "level": "202",
+        "skills": [str(i) for i in skills],
+        "interests": [str(topic_ids(db, "mastodon")[0])],
+        "country": "GB",
+        "region": "West Yorkshire",
+        "time_zone": "Europe/London",
+        "open_to_mentoring": "y",
+        "mentoring_capacity": "3",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_edit_profile_and_see_it(client, db, as_user):
+    user_id = as_user("member")
+    response = client.post("/profile", data=profile_form(db))
+    assert response.status_code == 302
+    user = db.session.get(User, user_id)
+    assert [t.slug for t in user.skills] == ["consultation", "video"]
+    assert [t.slug for t in user.interests] == ["mastodon"]
+    assert (user.level, user.mentoring_capacity, user.country) == ("202", 3, "GB")
+    page = client.get(f"/people/{user_id}").get_data(as_text=True)
+    assert "<strong>consultations</strong>" in page
+    assert "Open to mentoring up to 3 people" in page
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"bio": "x" * 5001}, "5000 characters or fewer"),
+        ({"mentoring_capacity": "11"}, "Enter a number from 0 to 10"),
+        ({"mentoring_capacity": "-1"}, "Enter a number from 0 to 10"),
+        ({"level": "404"}, "Choose your experience level from the list"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "Choose a time zone from the list"),
+        ({"country": "XX"}, "Choose a country from the list"),
+        ({"skills": ["999999"]}, "Choose skills from the list"),
+        ({"interests": ["banana"]}, "Choose interests from the list"),
+        ({"display_name": ""}, "Enter the name other members will see"),
+    ],
+)
+def test_profile_bad_input_changes_nothing(client, db, as_user, overrides, message):
+    user_id = as_user("member")
+    response = client.post("/profile", data=profile_form(db, **overrides))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    user = db.session.get(User, user_id)
+    assert user.display_name == "Test Person"
+    assert user.bio == "" and user.skills == [] and user.level == "101"
+
+
+def test_script_in_bio_is_stored_but_never_run(client, db, as_user):
+    user_id = as_user("member")
+    bio = 'Hello <script>alert("x")</script> [click](javascript:alert(1))'
+    assert client.post("/profile", data=profile_form(db, bio=bio)).status_code == 302
+    page = client.get(f"/people/{user_id}").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert "href=\"javascript" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_capacity_is_zero_when_not_mentoring(client, db, as_user):
+    user_id = as_user("member")
+    data = profile_form(db)
+    del data["open_to_mentoring"]
+    client.post("/profile", data=data)
+    assert db.session.get(User, user_id).mentoring_capacity == 0
+
+
+def test_people_list_is_paginated_and_filtered(client, make_user):
+    for i in range(25):
+        make_user(f"p{i:02}@example.org", name=f"Person {i:02}", level="303" if i % 5 == 0 else "101")
+    make_user("hidden@example.org", name="Unverified Person", verified=False)
+    first = client.get("/people").get_data(as_text=True)
+    assert "25 people" in first and "Person 00" in first and "Person 24" not in first
+    assert "Unverified Person" not in first
+    second = client.get("/people?page=2").get_data(as_text=True)
+    assert "Person 24" in second
+    filtered = client.get("/people?level=303").get_data(as_text=True)
+    assert "5 people" in filtered
+    assert client.get("/people?page=banana").status_code == 200
+
+
+def test_unknown_person_and_agency_are_404(client):
+    assert client.get("/people/9999").status_code == 404
+    response = client.get("/agencies/nowhere")
+    assert response.status_code == 404
+    assert "There is no agency at this address" in response.get_data(as_text=True)
+
+
+def test_join_at_once_when_email_is_on_the_domain(client, db, make_agency, make_user, sign_in):
+    make_agency("leeds", domains=["leeds.example"])
+    user_id = make_user("jo@leeds.example")
+    sign_in(user_id)
+    response = client.post("/agencies/leeds/join", data={})
+    assert response.status_code == 302
+    assert db.session.get(User, user_id).agency.slug == "leeds"
+
+
+def test_join_request_approved_by_agency_admin(app, client, db, make_agency, make_user, sign_in, outbox):
+    make_agency("leeds", domains=["leeds.example"])
+    admin_id = make_user("boss@leeds.example", role="agency_admin", agency="leeds")
+    user_id = make_user("jo@gmail.example", name="Jo")
+    sign_in(user_id)
+    response = client.post("/agencies/leeds/join", data={"message": "I started last week"})
+    assert response.status_code == 302
+    assert db.session.get(User, user_id).agency is None
+    [mail] = outbox()
+    assert mail.recipient == "boss@leeds.example" and "I started last week" in mail.body
+
+    # Asking twice is refused with a message, and stores nothing new.
+    response = client.post("/agencies/leeds/join", data={})
+    assert response.status_code == 409
+    assert "already asked" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(JoinRequest.id))) == 1
+
+    request_id = db.session.scalar(sa.select(JoinRequest.id))
+    # The person asking cannot approve themselves.
+    assert client.post(f"/agencies/leeds/requests/{request_id}", data={"decision": "approve"}).status_code == 403
+
+    sign_in(admin_id)
+    assert "Jo" in client.get("/agencies/leeds/requests").get_data(as_text=True)
+    response = client.post(f"/agencies/leeds/requests/{request_id}", data={"decision": "approve"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user_id).agency.slug == "leeds"
+    assert outbox()[-1].recipient == "jo@gmail.example"
+    response = client.post(f"/agencies/leeds/requests/{request_id}", data={"decision": "decline"})
+    assert response.status_code == 409
+
+
+def test_join_unknown_agency_is_404(client, as_user):
+    as_user("member")
+    response = client.post("/agencies/atlantis/join", data={})
+    assert response.status_code == 404
+
+
+def test_agency_admin_cannot_claim_a_domain_they_are_not_on(client, db, make_agency, make_user, sign_in):
+    make_agency("leeds", domains=["leeds.example"])
+    admin_id = make_user("boss@leeds.example", role="agency_admin", agency="leeds")
+    sign_in(admin_id)
+    data = {"name": "Leeds", "country": "GB", "level": "local", "website": "", "description": "", "domains": "leeds.example\ngov.example"}
+    response = client.post("/agencies/leeds/edit", data=data)
+    assert response.status_code == 403
+    assert "You can only add gov.example if your own verified email address is on it" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [d.domain for d in db.session.scalar(sa.select(Agency)).domains] == ["leeds.example"]
+
+    data["domains"] = "leeds.example\nnot a domain"
+    response = client.post("/agencies/leeds/edit", data=data)
+    assert response.status_code == 400
+    assert "is not an email domain" in response.get_data(as_text=True)
+
+
+def test_domain_belongs_to_one_agency(app, db, make_agency):
+    make_agency("leeds", domains=["leeds.example"])
+    with pytest.raises(Conflict):
+        services.create_agency(None, "leeds-two", "Leeds Two", "GB", "local", domains=["LEEDS.example"])
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(AgencyDomain.id))) == 1
+
+
+def test_roles_are_checked_in_services(db, make_agency, make_user):
+    make_agency("leeds")
+    make_agency("york")
+    member = db.session.get(User, make_user())
+    york_admin = db.session.get(User, make_user(role="agency_admin", agency="york"))
+    moderator = db.session.get(User, make_user(role="moderator"))
+    leeds = services.get_agency("leeds")
+    for actor in (member, york_admin, moderator):
+        with pytest.raises(PermissionDenied):
+            services.create_agency(actor, "new", "New", "GB", "local")
+        with pytest.raises(PermissionDenied):
+            services.update_agency(actor, leeds, "Leeds", "GB", "local", "", "", [])
+        with pytest.raises(PermissionDenied):
+            services.set_site_role(actor, member.id, "site_admin")
+
+
+def test_last_agency_admin_cannot_step_down(client, db, make_agency, make_user, sign_in):
+    make_agency("leeds")
+    admin_id = make_user(role="agency_admin", agency="leeds")
+    sign_in(admin_id)
+    response = client.post(f"/agencies/leeds/members/{admin_id}/admin", data={"make_admin": "no"})
+    assert response.status_code == 409
+    assert "at least one admin" in response.get_data(as_text=True)
+    assert db.session.get(User, admin_id).is_agency_admin
+
+
+def test_site_admin_creates_agency_with_bad_input_then_good(client, db, as_user):
+    as_user("site_admin")
+    bad = {"slug": "Leeds City", "name": "Leeds", "country": "GB", "level": "local", "domains": ""}
+    response = client.post("/agencies/new", data=bad)
+    assert response.status_code == 400
+    assert "lower-case letters" in response.get_data(as_text=True)
+    good = dict(bad, slug="leeds", domains="leeds.example, leeds2.example")
+    assert client.post("/agencies/new", data=good).status_code == 302
+    agency = services.get_agency("leeds")
+    assert [d.domain for d in agency.domains] == ["leeds.example", "leeds2.example"]
+    response = client.post("/agencies/new", data=good)
+    assert response.status_code == 409

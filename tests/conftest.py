@@ -1,0 +1,257 @@
+"""Fixtures: an app per test on SQLite (or on PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+
+from flask.testing import FlaskClient
+
+from cop import create_app
+from cop.extensions import db as _db
+
+#: PostgreSQL server for the second CI run; unset means SQLite.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+#: Redis for the second CI run; unset means memory rate limits and an SQLite queue.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+#: The password every fixture user has.
+PASSWORD = "correct-horse-battery-staple-9"
+#: One hash made with cheap argon2id parameters, reused for fixture users so tests stay quick.
+FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail at once, rather than skip, when a configured service cannot be reached."""
+    if TEST_DATABASE_URL:
+        try:
+            engine = sa.create_engine(TEST_DATABASE_URL)
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            engine.dispose()
+        except Exception as exc:  # noqa: BLE001 - any failure means the run cannot go on
+            raise pytest.UsageError(f"TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {exc}") from exc
+    if REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        except Exception as exc:  # noqa: BLE001
+            raise pytest.UsageError(f"REDIS_URL is set but Redis cannot be reached: {exc}") from exc
+
+
+def _server_url(database: str) -> sa.URL:
+    return sa.make_url(TEST_DATABASE_URL).set(database=database)
+
+
+def create_postgres_database(prefix: str) -> str:
+    """Create an empty, uniquely named database on the test server; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return _server_url(name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop a database made by create_postgres_database."""
+    name = sa.make_url(url).database
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def environ_for_tests(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment a test app is built from: nothing leaks in from the shell but the services."""
+    return {
+        "COP_ENV": "testing",
+        "COP_SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "COP_TASKS_IMMEDIATE": "1",
+        "COP_BASE_URL": "http://cop.test",
+        "COP_RATELIMIT_PREFIX": f"cop-test-{uuid.uuid4().hex[:8]}",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """One database for the whole run on the PostgreSQL server, tables created once."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    url = create_postgres_database("cop_test")
+    app = create_app({"ENVIRON": environ_for_tests(url), "INSTANCE_PATH": "/tmp/cop-test-session"})
+    with app.app_context():
+        _db.create_all()
+        _db.engine.dispose()
+    yield url
+    drop_postgres_database(url)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the ``db`` fixture pushes one), which
+    would share ``g``, and so the signed-in user and the database session, between requests.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def build_app(tmp_path: Path, postgres_url: str | None, **overrides: Any):
+    """A configured app with an empty schema and the default taxonomy."""
+    from cop.text.services import ensure_default_topics
+
+    database_url = postgres_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    config = {"ENVIRON": environ_for_tests(database_url), "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False}
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        if postgres_url is None:
+            _db.create_all()
+        ensure_default_topics()
+        _db.session.commit()
+    return app
+
+
+def empty_database(app) -> None:
+    """Remove every row (PostgreSQL) so the next test starts clean; drop connections."""
+    with app.app_context():
+        _db.session.remove()
+        if _db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _db.engine.dispose()
+
+
+@pytest.fixture()
+def app(tmp_path: Path, postgres_url: str | None, request: pytest.FixtureRequest):
+    """A fresh app and database for one test. Mark a test with @pytest.mark.csrf to keep CSRF on."""
+    overrides: dict[str, Any] = {}
+    if request.node.get_closest_marker("csrf"):
+        overrides["WTF_CSRF_ENABLED"] = True
+    app = build_app(tmp_path, postgres_url, **overrides)
+    yield app
+    empty_database(app)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def db(app):
+    """The database, inside an app context."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture()
+def make_agency(app) -> Callable[..., Any]:
+    """Create and commit an agency: make_agency("leeds", domains=["leeds.example"])."""
+    from cop.accounts.models import Agency, AgencyDomain
+
+    def make(slug: str = "leeds", name: str | None = None, domains: tuple[str, ...] | list[str] = (), country: str = "GB", level: str = "local"):
+        with app.app_context():
+            agency = Agency(
+                slug=slug, name=name or slug.replace("-", " ").title(), country=country, level=level,
+                domains=[AgencyDomain(domain=d) for d in domains],
+            )
+            _db.session.add(agency)
+            _db.session.commit()
+            return agency.id
+
+    return make
+
+
+@pytest.fixture()
+def make_user(app) -> Callable[..., Any]:
+    """Create and commit a verified user; returns its id. Password is PASSWORD."""
+    from cop.accounts.models import Agency, User
+    from cop.clock import utcnow
+
+    def make(email: str | None = None, *, name: str = "Test Person", role: str = "member", agency: str | None = None,
+             verified: bool = True, **fields: Any) -> int:
+        with app.app_context():
+            agency_obj = _db.session.scalar(sa.select(Agency).where(Agency.slug == agency)) if agency else None
+            user = User(
+                email=email or f"user-{uuid.uuid4().hex[:8]}@example.org",
+                display_name=name,
+                password_hash=FAST_HASH,
+                email_verified_at=utcnow() if verified else None,
+                site_role=role if role in ("member", "moderator", "site_admin") else "member",
+                agency=agency_obj,
+                is_agency_admin=role == "agency_admin",
+                **fields,
+            )
+            _db.session.add(user)
+            _db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture()
+def sign_in(app, client) -> Callable[[int], None]:
+    """Sign the test client in as a user id, as Flask-Login's session would."""
+    from cop.accounts.models import User
+
+    def sign(user_id: int) -> None:
+        with app.app_context():
+            token = _db.session.get(User, user_id).session_token
+        with client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+
+    return sign
+
+
+@pytest.fixture()
+def as_user(make_user, make_agency, sign_in) -> Callable[[str], int]:
+    """Sign in as a new user with a role: as_user("agency_admin") joins agency "home"."""
+
+    def become(role: str) -> int:
+        agency = None
+        if role == "agency_admin":
+            agency = "home"
+            make_agency("home", domains=["home.example"])
+        user_id = make_user(role=role, agency=agency)
+        sign_in(user_id)
+        return user_id
+
+    return become
+
+
+@pytest.fixture()
+def outbox(app) -> Callable[[], list]:
+    """Every outbox message so far, oldest first."""
+    from cop.mail.models import OutboxMessage
+
+    def read() -> list:
+        with app.app_context():
+            messages = list(_db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+            _db.session.expunge_all()
+            return messages
+
+    return read

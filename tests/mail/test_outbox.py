@@ -1,0 +1,127 @@
+"""Mail: the outbox by default, SMTP when configured, retries, and the queue's own storage."""
+
+import smtplib
+
+import pytest
+import sqlalchemy as sa
+
+from cop.extensions import tasks
+from cop.mail import services
+from cop.mail.models import OutboxMessage
+
+
+class FakeSMTP:
+    """Stands in for smtplib.SMTP; records what would have been sent."""
+
+    sent: list = []
+    fail_with: Exception | None = None
+
+    def __init__(self, host, port, timeout=None):
+        self.host, self.port = host, port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, message):
+        if FakeSMTP.fail_with is not None:
+            raise FakeSMTP.fail_with
+        FakeSMTP.sent.append(message)
+
+
+@pytest.fixture()
+def fake_smtp(monkeypatch, app):
+    FakeSMTP.sent = []
+    FakeSMTP.fail_with = None
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    app.config["MAIL_SERVER"] = "smtp.test"
+    return FakeSMTP
+
+
+def test_without_smtp_mail_is_kept_in_the_outbox(db, outbox):
+    services.send_mail("jo@example.org", "Hello", "Body text")
+    assert outbox() == []  # nothing is delivered before the transaction commits
+    db.session.commit()
+    [message] = outbox()
+    assert (message.status, message.attempts, message.body) == ("stored", 1, "Body text")
+
+
+def test_rollback_sends_nothing(db, outbox):
+    services.send_mail("jo@example.org", "Hello", "Body text")
+    db.session.rollback()
+    db.session.commit()
+    assert outbox() == []
+
+
+def test_smtp_delivery_and_the_body_is_not_kept(db, outbox, fake_smtp):
+    services.send_mail("jo@example.org", "Hello", "Secret link")
+    db.session.commit()
+    [message] = outbox()
+    assert message.status == "sent" and message.body == ""
+    [sent] = fake_smtp.sent
+    assert sent["To"] == "jo@example.org" and "Secret link" in sent.get_content()
+
+
+def test_smtp_failure_is_retried_then_kept_as_failed(db, outbox, fake_smtp):
+    fake_smtp.fail_with = smtplib.SMTPServerDisconnected("connection lost")
+    message = services.send_mail("jo@example.org", "Hello", "Body")
+    db.session.commit()
+    message_id = message.id
+    # Each call is one attempt, as the worker would make it on each retry.
+    for attempt in range(2, services.MAX_ATTEMPTS):
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            services.deliver(message_id)
+    assert services.deliver(message_id) == "failed"
+    [stored] = outbox()
+    assert stored.status == "failed" and stored.attempts == services.MAX_ATTEMPTS
+    assert "connection lost" in stored.last_error
+    assert stored.body == "Body"  # kept so an admin can see what did not go
+    # Running the task again changes nothing.
+    assert services.deliver(message_id) == "failed"
+
+
+def test_queue_round_trip_through_its_real_storage(app, db, outbox):
+    """With the queue not eager, a message waits in SQLite (or Redis) until a worker runs it."""
+    tasks._immediate = False
+    tasks.storage = tasks.create_storage()
+    tasks.flush()
+    try:
+        services.send_mail("jo@example.org", "Queued", "Body")
+        db.session.commit()
+        assert tasks.pending_count() == 1
+        assert outbox()[0].status == "queued"
+        task = tasks.dequeue()
+        tasks.execute(task)
+        assert outbox()[0].status == "stored"
+        assert tasks.pending_count() == 0
+    finally:
+        tasks.flush()
+        tasks._immediate = True
+        tasks.storage = tasks.create_storage()
+
+
+def test_queue_storage_follows_configuration(app):
+    expected = "RedisStorage" if app.config["REDIS_URL"] else "SqliteStorage"
+    assert tasks.storage_class.__name__ == expected
+    if not app.config["REDIS_URL"]:
+        assert tasks.storage_kwargs["filename"].startswith(app.instance_path)
+
+
+def test_outbox_pages_are_for_site_admins(client, db, as_user):
+    services.send_mail("jo@example.org", "Confirm your email", "Follow http://cop.test/auth/verify/abc")
+    db.session.commit()
+    as_user("site_admin")
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Confirm your email" in page and "jo@example.org" in page
+    message_id = db.session.scalar(sa.select(OutboxMessage.id))
+    page = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert 'href="http://cop.test/auth/verify/abc"' in page
+    assert client.get("/admin/outbox/9999").status_code == 404

@@ -1,0 +1,142 @@
+"""The app as a whole: configuration, storage settings, security headers, error pages."""
+
+import pytest
+import sqlalchemy as sa
+
+from cop import create_app
+from cop.config import ConfigError, database_url, load_config
+from cop.extensions import db as _db
+from cop.urls import is_safe_next
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="COP_SECRET_KEY"):
+        load_config(str(tmp_path), {"COP_ENV": "production"})
+    with pytest.raises(ConfigError, match="COP_SECRET_KEY"):
+        load_config(str(tmp_path), {})  # production is the default
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="COP_ENV"):
+        load_config(str(tmp_path), {"COP_ENV": "staging", "COP_SECRET_KEY": "x"})
+
+
+def test_development_keeps_one_secret_in_the_instance_folder(tmp_path):
+    first = load_config(str(tmp_path), {"COP_ENV": "development"})["SECRET_KEY"]
+    second = load_config(str(tmp_path), {"COP_ENV": "development"})["SECRET_KEY"]
+    assert first == second and len(first) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_everything_written_lives_in_the_instance_folder(tmp_path):
+    config = load_config(str(tmp_path / "one"), {"COP_ENV": "development"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'one' / 'cop.sqlite3'}"
+    assert config["TASKS_SQLITE_PATH"] == str(tmp_path / "one" / "tasks.sqlite3")
+
+
+def test_instance_path_comes_from_the_environment(tmp_path):
+    app = create_app({"ENVIRON": {"COP_ENV": "development", "COP_INSTANCE_PATH": str(tmp_path / "side")}})
+    assert app.instance_path == str(tmp_path / "side")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/side/cop.sqlite3")
+    assert not app.debug
+
+
+def test_postgres_urls_use_psycopg3():
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(app):
+    with app.app_context():
+        if _db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite settings apply to SQLite only")
+        with _db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/auth/login", "/does-not-exist"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "Strict-Transport-Security" not in response.headers  # not outside production
+
+
+def test_production_sends_hsts_and_secure_cookies(tmp_path):
+    app = create_app({"ENVIRON": {"COP_ENV": "production", "COP_SECRET_KEY": "s" * 40,
+                                  "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"},
+                      "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    with app.app_context():
+        _db.create_all()
+    response = app.test_client().get("/accessibility", base_url="https://cop.test")
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def test_friendly_error_pages_and_json_errors(client):
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    response = client.get("/nowhere", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json["error"]["status"] == 404
+    response = client.post("/")
+    assert response.status_code == 405
+
+
+def test_forbidden_page(client, as_user):
+    as_user("member")
+    response = client.get("/admin/outbox")
+    assert response.status_code == 403
+    assert "Only site admins" in response.get_data(as_text=True)
+
+
+def test_server_error_page_rolls_back(app, client, monkeypatch):
+    import cop.site.routes as site_routes
+
+    def broken(limit):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(site_routes.accounts, "whats_new", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
+    assert "boom" not in response.get_data(as_text=True)
+
+
+def test_health_check(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["database"] == "ok"
+
+
+def test_home_page_for_newcomers(client, make_agency, make_user):
+    make_agency("leeds", name="Leeds City Council")
+    make_user(name="Jo Bloggs", agency="leeds")
+    page = client.get("/").get_data(as_text=True)
+    assert "community of practice" in page
+    assert "Leeds City Council" in page and "Jo Bloggs" in page
+    assert 'href="/agencies"' in page and 'href="/people"' in page
+
+
+def test_accessibility_statement(client):
+    response = client.get("/accessibility")
+    assert response.status_code == 200
+    assert "WCAG 2.2" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["/", "/people?page=2", "/agencies/leeds"])
+def test_safe_next_targets(target):
+    assert is_safe_next(target)
+
+
+@pytest.mark.parametrize("target", ["", None, "//evil.example", "https://evil.example", "/\\evil", "javascript:x", "/\x00"])
+def test_unsafe_next_targets(target):
+    assert not is_safe_next(target)

@@ -1,0 +1,87 @@
+"""The command line: clear output, non-zero exit and a clear message on bad input."""
+
+import sqlalchemy as sa
+
+from cop.accounts.models import Agency, User
+from cop.demo import PEOPLE_COUNT
+
+
+def count(app, model):
+    from cop.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(model.id)))
+
+
+def test_create_agency(runner, app):
+    result = runner.invoke(args=["create-agency", "leeds", "--name", "Leeds City Council", "--domain", "leeds.example", "--country", "GB", "--level", "local"])
+    assert result.exit_code == 0, result.output
+    assert "Created agency leeds" in result.output and "leeds.example" in result.output
+    result = runner.invoke(args=["create-agency", "leeds", "--name", "Again"])
+    assert result.exit_code == 1
+    assert "already an agency" in result.output
+    result = runner.invoke(args=["create-agency", "Bad Slug", "--name", "X"])
+    assert result.exit_code == 1 and "lower-case" in result.output
+    result = runner.invoke(args=["create-agency", "other", "--name", "X", "--country", "ZZ"])
+    assert result.exit_code == 1 and "not a country code" in result.output
+    assert count(app, Agency) == 1
+
+
+def test_create_user(runner, app):
+    runner.invoke(args=["create-agency", "leeds", "--name", "Leeds"])
+    result = runner.invoke(args=["create-user", "boss@leeds.example", "--password", "lantern-orchard-velvet-81", "--role", "agency_admin", "--agency", "leeds", "--name", "Boss"])
+    assert result.exit_code == 0, result.output
+    assert "Created agency admin boss@leeds.example" in result.output
+    with app.app_context():
+        from cop.extensions import db
+
+        user = db.session.scalar(sa.select(User))
+        assert user.is_verified and user.is_agency_admin and user.agency.slug == "leeds"
+
+    bad = [
+        (["create-user", "x@example.org", "--password", "lantern-orchard-velvet-81", "--agency", "atlantis"], "no agency"),
+        (["create-user", "x@example.org", "--password", "password1234"], "most commonly used"),
+        (["create-user", "x@example.org", "--password", "short"], "at least 12"),
+        (["create-user", "not-an-email", "--password", "lantern-orchard-velvet-81"], "correct format"),
+        (["create-user", "boss@leeds.example", "--password", "lantern-orchard-velvet-81"], "already exists"),
+        (["create-user", "x@example.org", "--password", "lantern-orchard-velvet-81", "--role", "agency_admin"], "needs an agency"),
+    ]
+    for args, message in bad:
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, (args, result.output)
+        assert message in result.output, (args, result.output)
+    assert count(app, User) == 1
+
+
+def test_seed_demo_is_idempotent(runner, app):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@cop.example" in result.output and "password for each" in result.output
+    agencies, people = count(app, Agency), count(app, User)
+    assert agencies == 12 and people == PEOPLE_COUNT
+    with app.app_context():
+        from cop.extensions import db
+
+        levels = set(db.session.scalars(sa.select(User.level)))
+        mentors = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.mentoring_capacity > 0))
+        countries = set(db.session.scalars(sa.select(Agency.country)))
+    assert levels == {"101", "202", "303"} and mentors >= 10 and {"GB", "AU"} <= countries
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert "0 agencies and 0 people added" in result.output
+    assert (count(app, Agency), count(app, User)) == (agencies, people)
+
+
+def test_demo_sign_ins_work(runner, app, client):
+    runner.invoke(args=["seed-demo"])
+    from cop.demo import DEMO_PASSWORD
+
+    response = client.post("/auth/login", data={"email": "admin@cop.example", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin").status_code == 200
+
+
+def test_worker_refuses_in_eager_mode(runner):
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code == 1
+    assert "no worker is needed" in result.output

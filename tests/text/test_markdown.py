@@ -1,0 +1,30 @@
+from cop.text.markdown import render_markdown
+from cop.text.slugs import is_slug, slugify
+
+
+def test_markdown_renders_common_syntax():
+    html = str(render_markdown("# Title\n\nSome **bold** and a [link](https://example.org).\n\n| a | b |\n|---|---|\n| 1 | 2 |"))
+    assert "<strong>bold</strong>" in html
+    assert '<a href="https://example.org" rel="nofollow noopener ugc">link</a>' in html
+    assert "<table>" in html and "<td>1</td>" in html
+
+
+def test_markdown_never_passes_script_or_raw_html_through():
+    html = str(render_markdown('<script>alert(1)</script>\n\n<img src=x onerror="alert(2)">\n\n[x](javascript:alert(3))'))
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "href=\"javascript" not in html  # the link is refused and left as plain text
+    assert "&lt;script&gt;" in html  # shown as text, not run
+
+
+def test_markdown_of_nothing_is_empty():
+    assert str(render_markdown("")) == ""
+    assert str(render_markdown(None)) == ""
+
+
+def test_slugify():
+    assert slugify("Café Policy & Data") == "cafe-policy-data"
+    assert slugify("  X/Twitter ") == "x-twitter"
+    assert is_slug("leeds-city-council")
+    assert not is_slug("Leeds City")
+    assert not is_slug("double--hyphen")
