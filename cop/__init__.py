@@ -116,14 +116,17 @@ def register_context(app: Flask) -> None:
     @app.context_processor
     def navigation() -> dict[str, Any]:
         endpoint = request.endpoint or ""
+        own_profile = current_user.is_authenticated and (
+            endpoint in ("accounts.edit_profile", "accounts.change_password")
+            or (endpoint == "accounts.person" and (request.view_args or {}).get("user_id") == current_user.id)
+        )
         nav_items = [
-            {"label": label, "href": url_for(target), "active": endpoint.startswith(prefixes)}
+            {"label": label, "href": url_for(target), "active": endpoint.startswith(prefixes) and not own_profile}
             for label, target, prefixes in NAVIGATION
         ]
         if current_user.is_authenticated:
             account_links = [
-                {"label": "Your profile", "href": url_for("accounts.person", user_id=current_user.id),
-                 "active": endpoint in ("accounts.edit_profile", "accounts.change_password")},
+                {"label": "Your profile", "href": url_for("accounts.person", user_id=current_user.id), "active": own_profile},
             ]
             if current_user.is_site_admin:
                 account_links.append({"label": "Admin", "href": url_for("site.admin"), "active": endpoint.endswith(".admin") or "admin_" in endpoint})

@@ -1,0 +1,1 @@
+"""Journeys driven through real Chromium, with axe-core on every page they visit."""

@@ -1,0 +1,57 @@
+"""Lists are paginated and never issue a query per row."""
+
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from cop.extensions import db as _db
+
+
+@contextmanager
+def counting_queries(app):
+    with app.app_context():
+        engine = _db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def queries_for(app, client, path: str) -> int:
+    with counting_queries(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("path", ["/people", "/agencies", "/", "/agencies/a0", "/admin/users", "/admin/outbox"])
+def test_lists_take_the_same_number_of_queries_for_few_or_many_rows(app, client, make_agency, make_user, as_user, path):
+    from cop.accounts.models import User
+    from cop.mail.services import send_mail
+    from cop.text.models import Topic
+
+    as_user("site_admin")
+
+    def add(start: int, stop: int) -> None:
+        with app.app_context():
+            topics = list(_db.session.scalars(sa.select(Topic).limit(3)))
+        for i in range(start, stop):
+            make_agency(f"a{i}")
+            user_id = make_user(f"p{i}@example.org", agency="a0")
+            with app.app_context():
+                _db.session.get(User, user_id).skills = topics
+                send_mail(f"p{i}@example.org", "Hello", "Body")
+                _db.session.commit()
+
+    add(0, 2)
+    few = queries_for(app, client, path)
+    add(2, 15)
+    many = queries_for(app, client, path)
+    assert many == few, f"{path}: {few} queries with few rows, {many} with many"
