@@ -78,6 +78,7 @@ class SeedSummary:
 
 
 def _display_name(email: str) -> str:
+    """'priya.shah@leeds.example' -> 'Priya Shah'."""
     local = email.split("@")[0]
     return " ".join(part.capitalize() for part in local.split("."))
 
@@ -108,8 +109,8 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
 
     password_hash = hash_password(DEMO_PASSWORD)
     existing = set(db.session.scalars(sa.select(User.email)))
-    people: list[tuple[str, str, str, str | None, bool]] = [
-        (email, level, role, slug, is_admin) for _label, email, level, role, slug, is_admin in SIGN_INS
+    people: list[tuple[str, str, str, str, str | None, bool]] = [
+        (email, _display_name(email), level, role, slug, is_admin) for _label, email, level, role, slug, is_admin in SIGN_INS
     ]
     used = {email for email, *_ in people}
     agency_rows = [a for a in AGENCIES if a[0] in agencies]
@@ -121,11 +122,11 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
             continue
         used.add(email)
         level = rng.choices(("101", "202", "303"), weights=(4, 4, 3))[0]
-        people.append((email, level, "member", row[0], False))
+        people.append((email, f"{first} {last}", level, "member", row[0], False))
 
     step = 90 / max(len(people), 1)
     done = 0.0
-    for email, level, role, slug, is_admin in people:
+    for email, name, level, role, slug, is_admin in people:
         done += step
         progress(int(done) - int(done - step))
         if email in existing:
@@ -141,7 +142,7 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
             email=email,
             password_hash=password_hash,
             email_verified_at=utcnow(),
-            display_name=_display_name(email).replace("O'brien", "O'Brien"),
+            display_name=name,
             job_title=rng.choice(JOB_TITLES[level]),
             bio=BIOS[level].format(agency=agency.name if agency else "my organisation", topic=topic_name),
             level=level,

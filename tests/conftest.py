@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 
 from cop import create_app
 from cop.extensions import db as _db
+from cop.extensions import limiter
 
 #: PostgreSQL server for the second CI run; unset means SQLite.
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -79,7 +81,6 @@ def environ_for_tests(database_url: str, **extra: str) -> dict[str, str]:
         "REDIS_URL": REDIS_URL,
         "COP_TASKS_IMMEDIATE": "1",
         "COP_BASE_URL": "http://cop.test",
-        "COP_RATELIMIT_PREFIX": f"cop-test-{uuid.uuid4().hex[:8]}",
         **extra,
     }
 
@@ -99,6 +100,25 @@ def postgres_url() -> Iterator[str | None]:
     drop_postgres_database(url)
 
 
+class SharedTemplateCache(jinja2.BytecodeCache):
+    """Compiled templates kept across the run's apps: every test has a fresh app, and compiling
+    the same templates again for each was much of the run time. Jinja checks each entry against
+    the template's source, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedTemplateCache()
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
 
@@ -110,17 +130,26 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-def build_app(tmp_path: Path, postgres_url: str | None, **overrides: Any):
-    """A configured app with an empty schema and the default taxonomy."""
+def build_app(tmp_path: Path, postgres_url: str | None, create_schema: bool | None = None, **overrides: Any):
+    """A configured app with an empty schema and the default taxonomy.
+
+    On PostgreSQL the session's tables already exist; pass create_schema=True for a database of one's own.
+    """
     from cop.text.services import ensure_default_topics
 
     database_url = postgres_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    if create_schema is None:
+        create_schema = postgres_url is None
     config = {"ENVIRON": environ_for_tests(database_url), "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False}
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    # One limiter serves every app in the process and keeps the first app's key prefix,
+    # so counters (in Redis, when configured) would carry over between tests: start from zero.
+    limiter.reset()
     with app.app_context():
-        if postgres_url is None:
+        if create_schema:
             _db.create_all()
         ensure_default_topics()
         _db.session.commit()

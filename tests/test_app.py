@@ -47,14 +47,30 @@ def test_postgres_urls_use_psycopg3():
     assert database_url("sqlite:///x") == "sqlite:///x"
 
 
-def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(app):
+def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(tmp_path):
+    """Checked on an SQLite app even when the suite runs on PostgreSQL."""
+    app = create_app({"ENVIRON": {"COP_ENV": "testing", "COP_SECRET_KEY": "x",
+                                  "DATABASE_URL": f"sqlite:///{tmp_path / 'pragmas.sqlite3'}"},
+                      "INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
-        if _db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite settings apply to SQLite only")
         with _db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        _db.engine.dispose()
+
+
+def test_start_refuses_sqlite_without_its_settings(tmp_path):
+    from cop.extensions import _sqlite_pragmas
+
+    sa.event.remove(sa.Engine, "connect", _sqlite_pragmas)
+    try:
+        with pytest.raises(RuntimeError, match="SQLite settings not applied"):
+            create_app({"ENVIRON": {"COP_ENV": "testing", "COP_SECRET_KEY": "x",
+                                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bad.sqlite3'}"},
+                        "INSTANCE_PATH": str(tmp_path)})
+    finally:
+        sa.event.listen(sa.Engine, "connect", _sqlite_pragmas)
 
 
 def test_security_headers_on_every_response(client):

@@ -207,11 +207,7 @@ def send_verification(user: User) -> None:
 
 def resend_verification(email: str) -> None:
     """Send another link to an unverified address; says nothing about whether it exists."""
-    try:
-        email = normalise_email(email)
-    except ServiceError:
-        raise
-    user = find_user_by_email(email)
+    user = find_user_by_email(normalise_email(email))
     if user is not None and not user.is_verified:
         send_verification(user)
 
@@ -465,6 +461,27 @@ def _check_domains(actor: Optional[User], agency: Optional[Agency], raw_domains:
     return domains
 
 
+def _agency_fields(name: str, country: str, level: str, website: str, description: str) -> dict[str, str]:
+    """The checked values of an agency's editable fields."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError("Enter the agency's name.", field="name")
+    if level not in GOVERNMENT_LEVELS:
+        raise ServiceError("Choose local, regional or national.", field="level")
+    country_code = _check_country(country)
+    if country_code is None:
+        raise ServiceError("Choose the agency's country.", field="country")
+    if len(description or "") > MAX_BIO_LENGTH:
+        raise ServiceError(f"The description must be {MAX_BIO_LENGTH} characters or fewer.", field="description")
+    return {
+        "name": name,
+        "country": country_code,
+        "level": level,
+        "website": _check_website(website),
+        "description": description or "",
+    }
+
+
 def create_agency(
     actor: Optional[User],
     slug: str,
@@ -482,24 +499,9 @@ def create_agency(
         raise ServiceError("The short name must be lower-case letters, digits and single hyphens, like leeds-city-council.", field="slug")
     if get_agency(slug) is not None:
         raise Conflict(f"There is already an agency called “{slug}”.", field="slug")
-    name = " ".join((name or "").split())
-    if not name:
-        raise ServiceError("Enter the agency's name.", field="name")
-    if level not in GOVERNMENT_LEVELS:
-        raise ServiceError("Choose local, regional or national.", field="level")
-    country_code = _check_country(country)
-    if country_code is None:
-        raise ServiceError("Choose the agency's country.", field="country")
+    fields = _agency_fields(name, country, level, website, description)
     checked = _check_domains(actor, None, domains)
-    agency = Agency(
-        slug=slug,
-        name=name,
-        country=country_code,
-        level=level,
-        website=_check_website(website),
-        description=description or "",
-        domains=[AgencyDomain(domain=d) for d in checked],
-    )
+    agency = Agency(slug=slug, domains=[AgencyDomain(domain=d) for d in checked], **fields)
     db.session.add(agency)
     db.session.flush()
     log.info("%s created agency %s", actor.id if actor else "command line", slug)
@@ -518,22 +520,10 @@ def update_agency(
 ) -> Agency:
     """An agency's admins edit its page and the email domains it owns."""
     require_agency_manager(actor, agency)
-    name = " ".join((name or "").split())
-    if not name:
-        raise ServiceError("Enter the agency's name.", field="name")
-    if level not in GOVERNMENT_LEVELS:
-        raise ServiceError("Choose local, regional or national.", field="level")
-    country_code = _check_country(country)
-    if country_code is None:
-        raise ServiceError("Choose the agency's country.", field="country")
-    if len(description) > MAX_BIO_LENGTH:
-        raise ServiceError(f"The description must be {MAX_BIO_LENGTH} characters or fewer.", field="description")
+    fields = _agency_fields(name, country, level, website, description)
     checked = _check_domains(actor, agency, domains)
-    agency.name = name
-    agency.country = country_code
-    agency.level = level
-    agency.website = _check_website(website)
-    agency.description = description
+    for key, value in fields.items():
+        setattr(agency, key, value)
     keep = {d.domain: d for d in agency.domains}
     agency.domains = [keep.get(d) or AgencyDomain(domain=d) for d in checked]
     db.session.flush()

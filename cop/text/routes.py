@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from cop.errors import PermissionDenied, ServiceError
+from cop.errors import ServiceError
 from cop.extensions import db
 from cop.text import services
 from cop.text.forms import TopicForm
@@ -18,8 +18,7 @@ bp = Blueprint("text", __name__, template_folder="templates")
 @bp.route("/admin/topics", methods=["GET", "POST"])
 @login_required
 def admin_topics():
-    if not current_user.is_site_admin:
-        raise PermissionDenied("Only site admins can extend the taxonomy.")
+    services.require_taxonomy_editor(current_user)
     form = TopicForm()
     if form.validate_on_submit():
         try:

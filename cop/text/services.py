@@ -46,10 +46,15 @@ def ensure_default_topics() -> int:
     return added
 
 
-def add_topic(actor: Any, name: str, group: str) -> Topic:
-    """A site admin extends the taxonomy."""
+def require_taxonomy_editor(actor: Any) -> None:
+    """Raise PermissionDenied unless the actor may extend the taxonomy (site admins)."""
     if not getattr(actor, "is_site_admin", False):
         raise PermissionDenied("Only site admins can extend the taxonomy.")
+
+
+def add_topic(actor: Any, name: str, group: str) -> Topic:
+    """A site admin extends the taxonomy."""
+    require_taxonomy_editor(actor)
     name = " ".join(name.split())
     if not name:
         raise ServiceError("Enter a name for the topic.", field="name")

@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Response
 from werkzeug.serving import make_server
 
-from tests.conftest import build_app, empty_database
+from tests.conftest import build_app, create_postgres_database, drop_postgres_database, empty_database
 
 #: axe-core impacts that fail a page; "minor" and "moderate" ones are kept for the report only.
 BLOCKING_IMPACTS = ("serious", "critical")
@@ -83,7 +83,9 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None)
     Session-scoped because pytest-playwright's own session fixtures (browser_context_args,
     and pytest-base-url's _verify_url) read base_url, which therefore cannot be narrower.
     """
-    app = build_app(tmp_path_factory.mktemp("live"), postgres_url, WTF_CSRF_ENABLED=True)
+    # A database of its own: the rest of the suite empties the shared one after every test.
+    own_database = create_postgres_database("cop_browser") if postgres_url else None
+    app = build_app(tmp_path_factory.mktemp("live"), own_database, create_schema=True, WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     # Links in mail must lead back to this server, as in production they lead to the public site.
@@ -98,6 +100,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None)
         thread.join(timeout=10)
         server.server_close()
         empty_database(app)
+        if own_database:
+            drop_postgres_database(own_database)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,248 @@
+"""Who may use each route: every rule, method and role in app.url_map against a declared policy.
+
+A route without a row in POLICY fails here, so nobody adds a page without deciding who may see it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, url_for
+
+from cop import create_app
+from cop.extensions import db as _db
+from tests.conftest import environ_for_tests
+
+#: Who may use a route:
+#: public — everyone, signed in or not;
+#: member — anyone signed in;
+#: agency_admin — admins of the agency in the URL, and site admins;
+#: site_admin — site admins only.
+POLICY: dict[tuple[str, str], str] = {
+    # site
+    ("site.home", "GET"): "public",
+    ("site.accessibility", "GET"): "public",
+    ("site.health", "GET"): "public",
+    ("site.admin", "GET"): "site_admin",
+    # sign-up, sign-in and passwords
+    ("accounts.register", "GET"): "public",
+    ("accounts.register", "POST"): "public",
+    ("accounts.verify_email", "GET"): "public",
+    ("accounts.resend_verification", "GET"): "public",
+    ("accounts.resend_verification", "POST"): "public",
+    ("accounts.login", "GET"): "public",
+    ("accounts.login", "POST"): "public",
+    ("accounts.logout", "POST"): "public",
+    ("accounts.request_reset", "GET"): "public",
+    ("accounts.request_reset", "POST"): "public",
+    ("accounts.reset_password", "GET"): "public",
+    ("accounts.reset_password", "POST"): "public",
+    ("accounts.change_password", "GET"): "member",
+    ("accounts.change_password", "POST"): "member",
+    # profiles and people
+    ("accounts.edit_profile", "GET"): "member",
+    ("accounts.edit_profile", "POST"): "member",
+    ("accounts.people", "GET"): "public",
+    ("accounts.person", "GET"): "public",
+    # agencies
+    ("accounts.agencies", "GET"): "public",
+    ("accounts.agency", "GET"): "public",
+    ("accounts.new_agency", "GET"): "site_admin",
+    ("accounts.new_agency", "POST"): "site_admin",
+    ("accounts.edit_agency", "GET"): "agency_admin",
+    ("accounts.edit_agency", "POST"): "agency_admin",
+    ("accounts.join_agency", "POST"): "member",
+    ("accounts.leave_agency", "POST"): "member",
+    ("accounts.agency_requests", "GET"): "agency_admin",
+    ("accounts.decide_request", "POST"): "agency_admin",
+    ("accounts.set_member_admin", "POST"): "agency_admin",
+    ("accounts.remove_member", "POST"): "agency_admin",
+    # site admin
+    ("accounts.admin_users", "GET"): "site_admin",
+    ("accounts.admin_set_role", "POST"): "site_admin",
+    ("text.admin_topics", "GET"): "site_admin",
+    ("text.admin_topics", "POST"): "site_admin",
+    ("mail.outbox", "GET"): "site_admin",
+    ("mail.outbox_message", "GET"): "site_admin",
+}
+
+#: The people a test can be: "agency_admin" and "member" speak for agency "home", the one in every URL;
+#: the "other_agency_" pair speak for "away". An admin of another agency is here because a check that forgot
+#: *which* agency someone administers would let them through, and only that role can show it.
+ROLES = ("anonymous", "member", "other_agency_member", "agency_admin", "other_agency_admin", "moderator", "site_admin")
+
+#: What each role should meet at each level of the policy.
+EXPECTED: dict[str, dict[str, str]] = {
+    "public": dict.fromkeys(ROLES, "allowed"),
+    "member": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "allowed")},
+    "agency_admin": {
+        "anonymous": "login",
+        "member": "denied",
+        "other_agency_member": "denied",
+        "agency_admin": "allowed",
+        "other_agency_admin": "denied",
+        "moderator": "denied",
+        "site_admin": "allowed",
+    },
+    "site_admin": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "site_admin": "allowed"},
+}
+
+#: Methods the policy speaks for; HEAD and OPTIONS follow GET and Flask.
+METHODS = ("GET", "POST")
+
+
+def routes_of(app: Flask) -> list[tuple[str, str]]:
+    """Every (endpoint, method) the app serves, static files aside."""
+    return sorted(
+        {
+            (rule.endpoint, method)
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static"
+            for method in METHODS
+            if method in (rule.methods or ())
+        }
+    )
+
+
+def _routes_at_collection() -> list[tuple[str, str]]:
+    """Read url_map from a throwaway app, so each combination can be its own test."""
+    with tempfile.TemporaryDirectory() as instance:
+        app = create_app({"ENVIRON": environ_for_tests("sqlite://"), "INSTANCE_PATH": instance})
+        routes = routes_of(app)
+        with app.app_context():
+            _db.engine.dispose()
+    return routes
+
+
+ROUTES = _routes_at_collection()
+
+
+@dataclass
+class World:
+    """The ids of everything a URL can point at, and of the person behind each role."""
+
+    people: dict[str, int]
+    request_id: int
+    message_id: int
+
+
+@pytest.fixture()
+def world(app, make_agency, make_user) -> World:
+    """Agency "home" with an admin and a member, "away" with an admin and a member, a moderator, a site admin,
+    a pending request from away's member to join home, and one outbox message."""
+    from cop.accounts.models import JoinRequest
+    from cop.mail.models import OutboxMessage
+
+    home_id = make_agency("home", domains=["home.example"])
+    make_agency("away", domains=["away.example"])
+    people = {
+        "agency_admin": make_user("admin@home.example", name="Hana Admin", role="agency_admin", agency="home"),
+        "member": make_user("member@home.example", name="Hugo Member", agency="home"),
+        "other_agency_member": make_user("member@away.example", name="Ada Away", agency="away"),
+        "other_agency_admin": make_user("admin@away.example", name="Abe Away", role="agency_admin", agency="away"),
+        "moderator": make_user("moderator@example.org", name="Mo Derator", role="moderator"),
+        "site_admin": make_user("admin@example.org", name="Sid Admin", role="site_admin"),
+    }
+    with app.app_context():
+        request = JoinRequest(user_id=people["other_agency_member"], agency_id=home_id, message="Let me in")
+        message = OutboxMessage(recipient="member@home.example", subject="Hello", body="A message.")
+        _db.session.add_all([request, message])
+        _db.session.commit()
+        return World(people=people, request_id=request.id, message_id=message.id)
+
+
+def url_arguments(world: World) -> dict[str, object]:
+    """A real value for every URL argument a rule may have."""
+    return {
+        "slug": "home",
+        "user_id": world.people["member"],
+        "request_id": world.request_id,
+        "message_id": world.message_id,
+        # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
+        "token": "not-a-real-token",
+    }
+
+
+def build_url(app: Flask, endpoint: str, method: str, world: World) -> str:
+    """The URL of an endpoint, filled from the world; fails loudly on an argument it cannot fill."""
+    rules = [rule for rule in app.url_map.iter_rules(endpoint) if method in (rule.methods or ())]
+    if len(rules) != 1:
+        pytest.fail(f"{endpoint} has {len(rules)} rules for {method}; this test builds one URL per endpoint, extend it")
+    known = url_arguments(world)
+    unknown = sorted(rules[0].arguments - known.keys())
+    if unknown:
+        pytest.fail(f"{rules[0].rule} has arguments {unknown} that url_arguments() cannot fill: add real values for them")
+    with app.test_request_context():
+        return url_for(endpoint, **{name: known[name] for name in rules[0].arguments})
+
+
+def classify(response, login_path: str) -> str:
+    """login, denied, missing or allowed; a server error fails the test at once."""
+    if response.status_code >= 500:
+        pytest.fail(f"{response.status_code} from {response.request.method} {response.request.path}:\n{response.get_data(as_text=True)}")
+    if response.status_code in (302, 303) and urlsplit(response.headers.get("Location", "")).path == login_path:
+        return "login"
+    if response.status_code == 403:
+        return "denied"
+    if response.status_code == 404:
+        return "missing"
+    # 200, other redirects, and 400/409 refusals of an empty form all mean the route let the person in.
+    return "allowed"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "role"),
+    [(endpoint, method, role) for endpoint, method in ROUTES for role in ROLES],
+    ids=[f"{endpoint}-{method}-{role}" for endpoint, method in ROUTES for role in ROLES],
+)
+def test_route_obeys_policy(app, client, world, sign_in, endpoint, method, role):
+    level = POLICY.get((endpoint, method))
+    if level is None:
+        pytest.fail(f"{method} {endpoint} has no row in POLICY: decide who may use it and add one")
+    url = build_url(app, endpoint, method, world)
+    if role != "anonymous":
+        sign_in(world.people[role])
+    with app.test_request_context():
+        login_path = url_for("accounts.login")
+
+    # An empty body: CSRF is off in the test app, so a POST reaches the route's own checks.
+    response = client.open(url, method=method, data={} if method == "POST" else None)
+
+    outcome = classify(response, login_path)
+    if outcome == "missing":
+        pytest.fail(f"{method} {url} answered 404 for {role}: every URL here is built from real objects")
+    expected = EXPECTED[level][role]
+    assert outcome == expected, (
+        f"{method} {url} is {level!r} in POLICY, so {role} should meet {expected!r}, "
+        f"but got {outcome!r} (status {response.status_code}, Location {response.headers.get('Location')!r})"
+    )
+
+
+def test_every_route_has_exactly_one_policy_row(app):
+    served = set(routes_of(app))
+    declared = set(POLICY)
+    missing = sorted(served - declared)
+    stale = sorted(declared - served)
+    assert not missing and not stale, (
+        f"routes without a row in POLICY: {missing}; rows in POLICY for routes that no longer exist: {stale}"
+    )
+    assert set(POLICY.values()) <= set(EXPECTED), "POLICY names a level EXPECTED does not know"
+
+
+def test_world_roles_are_who_they_claim_to_be(app, world):
+    """The matrix means nothing if the people in the world do not hold the roles they are named for."""
+    from cop.accounts.models import Agency, User
+
+    with app.app_context():
+        home = _db.session.scalar(sa.select(Agency).where(Agency.slug == "home"))
+        users = {role: _db.session.get(User, user_id) for role, user_id in world.people.items()}
+        assert users["agency_admin"].role == "agency_admin" and users["agency_admin"].agency_id == home.id
+        assert users["member"].role == "member" and users["member"].agency_id == home.id
+        assert users["other_agency_member"].role == "member" and users["other_agency_member"].agency.slug == "away"
+        assert users["other_agency_admin"].role == "agency_admin" and users["other_agency_admin"].agency.slug == "away"
+        assert users["moderator"].role == "moderator"
+        assert users["site_admin"].role == "site_admin"
