@@ -108,6 +108,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "COP_REMEMBER_DAYS", 30)),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(env, "COP_SESSION_DAYS", 14)),
         "LOGIN_RATE_LIMIT": env.get("COP_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Forms that send mail (register, new confirmation link, password reset), per address.
+        "MAIL_FORM_RATE_LIMIT": env.get("COP_MAIL_FORM_RATE_LIMIT", "5 per minute;30 per hour"),
         # Rate limits: memory by default, Redis when configured.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("COP_RATELIMIT_PREFIX", "cop"),

@@ -50,7 +50,8 @@ class AppTasks(Huey):
     """
 
     def __init__(self) -> None:
-        super().__init__("cop", immediate=True, storage_class=MemoryStorage)
+        # No result store: tasks record their outcome in the database, where admins can see it.
+        super().__init__("cop", results=False, immediate=True, storage_class=MemoryStorage)
         self.flask_app: Flask | None = None
 
     def init_app(self, app: Flask) -> None:

@@ -26,6 +26,10 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _mail_form_limit() -> str:
+    return current_app.config["MAIL_FORM_RATE_LIMIT"]
+
+
 def _login_limit_key() -> str:
     """Count sign-in attempts per address and per email, so one cannot be hammered from many IPs."""
     email = (request.form.get("email") or "").strip().lower()
@@ -36,6 +40,7 @@ def _login_limit_key() -> str:
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])
+@limiter.limit(_mail_form_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
@@ -68,6 +73,7 @@ def verify_email(token: str):
 
 
 @bp.route("/auth/verify", methods=["GET", "POST"])
+@limiter.limit(_mail_form_limit, methods=["POST"])
 def resend_verification():
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():
@@ -119,6 +125,7 @@ def logout():
 
 
 @bp.route("/auth/reset", methods=["GET", "POST"])
+@limiter.limit(_mail_form_limit, methods=["POST"])
 def request_reset():
     form = forms.EmailOnlyForm()
     if form.validate_on_submit():

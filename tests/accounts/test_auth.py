@@ -180,6 +180,13 @@ def test_sign_in_is_rate_limited(client, make_user):
     assert "Too many attempts" in response.get_data(as_text=True)
 
 
+def test_forms_that_send_mail_are_rate_limited(client, make_user, outbox):
+    make_user("jo@example.org")
+    statuses = [client.post("/auth/reset", data={"email": "jo@example.org"}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert len(outbox()) == 5
+
+
 def test_password_reset_is_single_use(app, client, make_user, outbox):
     make_user("jo@example.org")
     response = client.post("/auth/reset", data={"email": "jo@example.org"})
