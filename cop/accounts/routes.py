@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -36,6 +37,18 @@ def _login_limit_key() -> str:
     return f"login:{email}"
 
 
+def _link_problem(error: ServiceError, purpose: str):
+    """The page for a mailed link that has expired, was altered or was used: with a way to get a new one."""
+    page = render_template(
+        "accounts/link_problem.html",
+        expired=isinstance(error, TokenExpired),
+        message=error.message,
+        purpose=purpose,
+        form=forms.EmailOnlyForm(formdata=None),
+    )
+    return page, 400
+
+
 # ---------------------------------------------------------------- registration and sign-in
 
 
@@ -60,10 +73,8 @@ def register():
 def verify_email(token: str):
     try:
         user = services.verify_email(token)
-    except TokenExpired:
-        return render_template("accounts/link_problem.html", expired=True, purpose="verify", form=forms.EmailOnlyForm()), 400
     except ServiceError as error:
-        return render_template("accounts/link_problem.html", message=error.message, purpose="verify", form=forms.EmailOnlyForm()), 400
+        return _link_problem(error, "verify")
     db.session.commit()
     if user.agency is not None:
         flash(f"Your email address is confirmed, and you now speak for {user.agency.name}. Sign in to continue.", "success")
@@ -142,10 +153,8 @@ def request_reset():
 def reset_password(token: str):
     try:
         services.user_for_reset_token(token)
-    except TokenExpired:
-        return render_template("accounts/link_problem.html", expired=True, purpose="reset", form=forms.EmailOnlyForm()), 400
     except ServiceError as error:
-        return render_template("accounts/link_problem.html", message=error.message, purpose="reset", form=forms.EmailOnlyForm()), 400
+        return _link_problem(error, "reset")
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -422,58 +431,52 @@ def agency_requests(slug: str):
     return _requests_page(_agency_or_404(slug))
 
 
-@bp.route("/agencies/<slug>/requests/<int:request_id>", methods=["POST"])
-@login_required
-def decide_request(slug: str, request_id: int):
+def _agency_admin_action(slug: str, form, invalid: str, act: Callable, done: Callable[[Any, Any], str]):
+    """Run one of an agency admin's actions from its form; a refusal is shown on the admin page."""
     agency = _agency_or_404(slug)
     services.require_agency_manager(current_user, agency)
-    form = forms.DecisionForm()
     if not form.validate_on_submit():
-        return _requests_page(agency, ServiceError("Choose approve or decline."))
+        return _requests_page(agency, ServiceError(invalid))
     try:
-        decided = services.decide_join_request(current_user, agency, request_id, form.decision.data == "approve")
+        result = act(agency)
     except ServiceError as error:
         db.session.rollback()
         return _requests_page(agency, error)
     db.session.commit()
-    flash(f"{decided.user.display_name}'s request was {decided.status}.", "success")
+    flash(done(result, agency), "success")
     return redirect(url_for("accounts.agency_requests", slug=slug))
+
+
+@bp.route("/agencies/<slug>/requests/<int:request_id>", methods=["POST"])
+@login_required
+def decide_request(slug: str, request_id: int):
+    form = forms.DecisionForm()
+    return _agency_admin_action(
+        slug, form, "Choose approve or decline.",
+        lambda agency: services.decide_join_request(current_user, agency, request_id, form.decision.data == "approve"),
+        lambda decided, agency: f"{decided.user.display_name}'s request was {decided.status}.",
+    )
 
 
 @bp.route("/agencies/<slug>/members/<int:user_id>/admin", methods=["POST"])
 @login_required
 def set_member_admin(slug: str, user_id: int):
-    agency = _agency_or_404(slug)
-    services.require_agency_manager(current_user, agency)
     form = forms.AgencyAdminForm()
-    if not form.validate_on_submit():
-        return _requests_page(agency, ServiceError("Choose whether to make them an admin."))
-    try:
-        member = services.set_agency_admin(current_user, agency, user_id, form.make_admin.data == "yes")
-    except ServiceError as error:
-        db.session.rollback()
-        return _requests_page(agency, error)
-    db.session.commit()
-    flash(f"{member.display_name} is {'now' if member.is_agency_admin else 'no longer'} an admin of {agency.name}.", "success")
-    return redirect(url_for("accounts.agency_requests", slug=slug))
+    return _agency_admin_action(
+        slug, form, "Choose whether to make them an admin.",
+        lambda agency: services.set_agency_admin(current_user, agency, user_id, form.make_admin.data == "yes"),
+        lambda member, agency: f"{member.display_name} is {'now' if member.is_agency_admin else 'no longer'} an admin of {agency.name}.",
+    )
 
 
 @bp.route("/agencies/<slug>/members/<int:user_id>/remove", methods=["POST"])
 @login_required
 def remove_member(slug: str, user_id: int):
-    agency = _agency_or_404(slug)
-    services.require_agency_manager(current_user, agency)
-    form = forms.EmptyForm()
-    if not form.validate_on_submit():
-        return _requests_page(agency, ServiceError("Your session expired. Try again."))
-    try:
-        member = services.remove_member(current_user, agency, user_id)
-    except ServiceError as error:
-        db.session.rollback()
-        return _requests_page(agency, error)
-    db.session.commit()
-    flash(f"{member.display_name} no longer speaks for {agency.name}.", "success")
-    return redirect(url_for("accounts.agency_requests", slug=slug))
+    return _agency_admin_action(
+        slug, forms.EmptyForm(), "Your form had expired. Try again.",
+        lambda agency: services.remove_member(current_user, agency, user_id),
+        lambda member, agency: f"{member.display_name} no longer speaks for {agency.name}.",
+    )
 
 
 # ---------------------------------------------------------------- site admin: people and roles

@@ -218,3 +218,21 @@ def test_site_admin_creates_agency_with_bad_input_then_good(client, db, as_user)
     assert [d.domain for d in agency.domains] == ["leeds.example", "leeds2.example"]
     response = client.post("/agencies/new", data=good)
     assert response.status_code == 409
+
+
+def test_agency_admin_manages_members(client, db, make_agency, make_user, sign_in):
+    make_agency("leeds")
+    admin_id = make_user(role="agency_admin", agency="leeds")
+    member_id = make_user(name="Mo Member", agency="leeds")
+    outsider_id = make_user(name="Out Sider")
+    sign_in(admin_id)
+    assert client.post(f"/agencies/leeds/members/{member_id}/admin", data={"make_admin": "yes"}).status_code == 302
+    assert db.session.get(User, member_id).is_agency_admin
+    response = client.post(f"/agencies/leeds/members/{outsider_id}/remove", data={})
+    assert response.status_code == 400
+    assert "does not speak for this agency" in response.get_data(as_text=True)
+    response = client.post(f"/agencies/leeds/members/{member_id}/remove", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    member = db.session.get(User, member_id)
+    assert member.agency is None and not member.is_agency_admin
