@@ -327,7 +327,7 @@ def _agency_page(agency, join_form=None, error: ServiceError | None = None):
     page = render_template(
         "accounts/agency.html",
         agency=agency,
-        members=services.agency_members(agency),
+        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
         standing=standing,
         description_html=render_markdown(agency.description),
         country=services.country_name(agency.country),
@@ -415,7 +415,7 @@ def _requests_page(agency, error: ServiceError | None = None):
         "accounts/agency_requests.html",
         agency=agency,
         requests=services.pending_requests(current_user, agency),
-        members=services.agency_members(agency),
+        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
         decision_form=forms.DecisionForm(formdata=None),
         admin_form=forms.AgencyAdminForm(formdata=None),
         button_form=forms.EmptyForm(formdata=None),

@@ -427,15 +427,14 @@ def agencies_page(page: int, per_page: int, country: Optional[str] = None, level
     return rows, total
 
 
-def agency_members(agency: Agency) -> list[User]:
-    """The active people who speak for an agency, admins first."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.agency_id == agency.id, User.is_active.is_(True))
-            .order_by(User.is_agency_admin.desc(), User.display_name)
-        )
+def agency_members(agency: Agency, page: int, per_page: int):
+    """A page of the active people who speak for an agency, admins first."""
+    stmt = (
+        sa.select(User)
+        .where(User.agency_id == agency.id, User.is_active.is_(True))
+        .order_by(User.is_agency_admin.desc(), User.display_name, User.id)
     )
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
 def _check_domains(actor: Optional[User], agency: Optional[Agency], raw_domains: Iterable[str]) -> list[str]:

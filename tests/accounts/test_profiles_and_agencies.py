@@ -236,3 +236,16 @@ def test_agency_admin_manages_members(client, db, make_agency, make_user, sign_i
     db.session.expire_all()
     member = db.session.get(User, member_id)
     assert member.agency is None and not member.is_agency_admin
+
+
+def test_agency_people_are_paginated(client, make_agency, make_user):
+    make_agency("leeds", name="Leeds City Council")
+    make_user(name="Ada Admin", role="agency_admin", agency="leeds")
+    for i in range(22):
+        make_user(name=f"Member {i:02}", agency="leeds")
+    first = client.get("/agencies/leeds").get_data(as_text=True)
+    assert "People (23)" in first
+    assert "Ada Admin" in first and "Member 00" in first and "Member 21" not in first
+    assert 'href="/agencies/leeds?page=2"' in first
+    second = client.get("/agencies/leeds?page=2").get_data(as_text=True)
+    assert "Member 21" in second and "Ada Admin" not in second
