@@ -12,10 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cop.config import instance_path_from, load_config
 
-#: The site's main sections, in header order: (label, endpoint, blueprint that makes it active).
+#: The site's main sections, in header order: (label, endpoint, the endpoints that belong to the section).
 NAVIGATION = (
-    ("Agencies", "accounts.agencies", ("accounts.agenc", "accounts.new_agency", "accounts.edit_agency")),
-    ("People", "accounts.people", ("accounts.people", "accounts.person")),
+    ("Agencies", "accounts.agencies", {"accounts.agencies", "accounts.agency", "accounts.new_agency",
+                                       "accounts.edit_agency", "accounts.agency_requests"}),
+    ("People", "accounts.people", {"accounts.people", "accounts.person"}),
 )
 
 
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure_logging(app: Flask) -> None:
+    """Log to stderr at INFO unless the host (gunicorn, pytest) has set logging up already."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces every plugin it loads at INFO; that is noise on every command.
@@ -121,15 +123,15 @@ def register_context(app: Flask) -> None:
             or (endpoint == "accounts.person" and (request.view_args or {}).get("user_id") == current_user.id)
         )
         nav_items = [
-            {"label": label, "href": url_for(target), "active": endpoint.startswith(prefixes) and not own_profile}
-            for label, target, prefixes in NAVIGATION
+            {"label": label, "href": url_for(target), "active": endpoint in section and not own_profile}
+            for label, target, section in NAVIGATION
         ]
         if current_user.is_authenticated:
             account_links = [
                 {"label": "Your profile", "href": url_for("accounts.person", user_id=current_user.id), "active": own_profile},
             ]
             if current_user.is_site_admin:
-                account_links.append({"label": "Admin", "href": url_for("site.admin"), "active": endpoint.endswith(".admin") or "admin_" in endpoint})
+                account_links.append({"label": "Admin", "href": url_for("site.admin"), "active": request.path.startswith("/admin")})
         else:
             account_links = [
                 {"label": "Sign in", "href": url_for("accounts.login"), "active": endpoint == "accounts.login"},

@@ -156,3 +156,14 @@ def test_safe_next_targets(target):
 @pytest.mark.parametrize("target", ["", None, "//evil.example", "https://evil.example", "/\\evil", "javascript:x", "/\x00"])
 def test_unsafe_next_targets(target):
     assert not is_safe_next(target)
+
+
+def test_header_marks_the_current_section(client, as_user):
+    page = client.get("/agencies").get_data(as_text=True)
+    assert 'href="/agencies" aria-current="page"' in page
+    assert 'href="/people" aria-current="page"' not in page
+    user_id = as_user("site_admin")
+    page = client.get(f"/people/{user_id}").get_data(as_text=True)
+    assert f'href="/people/{user_id}" aria-current="page"' in page  # "Your profile", not "People"
+    assert 'href="/people" aria-current="page"' not in page
+    assert 'href="/admin" aria-current="page"' in client.get("/admin/outbox").get_data(as_text=True)
