@@ -239,8 +239,8 @@ def authenticate(email: str, password: str) -> User:
     try:
         email = normalise_email(email)
     except ServiceError:
-        passwords.verify_password(None, password)
-        raise wrong
+        passwords.verify_password(None, password)  # the same time as a real check
+        raise wrong from None
     user = find_user_by_email(email)
     if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
         raise wrong

@@ -76,7 +76,7 @@ def test_smtp_failure_is_retried_then_kept_as_failed(db, outbox, fake_smtp):
     db.session.commit()
     message_id = message.id
     # Each call is one attempt, as the worker would make it on each retry.
-    for attempt in range(2, services.MAX_ATTEMPTS):
+    for _attempt in range(2, services.MAX_ATTEMPTS):
         with pytest.raises(smtplib.SMTPServerDisconnected):
             services.deliver(message_id)
     assert services.deliver(message_id) == "failed"
