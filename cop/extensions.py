@@ -66,20 +66,23 @@ class AppTasks(Huey):
         self.storage = self.create_storage()
         app.extensions["tasks"] = self
 
+    def _in_app_context(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def in_context(*args: Any, **kwargs: Any) -> Any:
+            if self.flask_app is None:
+                raise RuntimeError("The task queue is not bound to an app")
+            with self.flask_app.app_context():
+                return func(*args, **kwargs)
+
+        return in_context
+
     def app_task(self, **options: Any) -> Callable:
         """Like ``task()``, but the body runs in the bound app's context."""
+        return lambda func: self.task(**options)(self._in_app_context(func))
 
-        def decorate(func: Callable) -> Callable:
-            @functools.wraps(func)
-            def in_context(*args: Any, **kwargs: Any) -> Any:
-                if self.flask_app is None:
-                    raise RuntimeError("The task queue is not bound to an app")
-                with self.flask_app.app_context():
-                    return func(*args, **kwargs)
-
-            return self.task(**options)(in_context)
-
-        return decorate
+    def app_periodic_task(self, schedule: Callable, **options: Any) -> Callable:
+        """Like ``periodic_task()``, but the body runs in the bound app's context."""
+        return lambda func: self.periodic_task(schedule, **options)(self._in_app_context(func))
 
 
 tasks = AppTasks()
@@ -97,7 +100,10 @@ def enqueue_after_commit(task: Callable, *args: Any) -> None:
 def _run_after_commit(session: so.Session) -> None:
     pending = session.info.pop("after_commit", [])
     for task, args in pending:
-        task(*args)
+        try:
+            task(*args)
+        except Exception:  # noqa: BLE001 - the rows are committed; a sweep queues them again
+            log.exception("could not queue %s%r; the periodic sweep will queue it again", getattr(task, "name", task), args)
 
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")

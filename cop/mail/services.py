@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,6 +83,27 @@ def deliver(message_id: int) -> str:
     db.session.commit()
     log.info("mail %s sent to %s", message.id, message.recipient)
     return message.status
+
+
+def requeue_stale(older_than: timedelta) -> int:
+    """Queue again every message still waiting after ``older_than``: the queue may have lost it.
+
+    Delivery is idempotent, so a message queued twice is still sent once.
+    """
+    from cop.mail.tasks import deliver_message
+
+    cutoff = utcnow() - older_than
+    stale = list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id).where(OutboxMessage.status == "queued", OutboxMessage.created_at < cutoff)
+        )
+    )
+    db.session.rollback()  # end the read before the tasks (eager in tests) use their own sessions
+    for message_id in stale:
+        deliver_message(message_id)
+    if stale:
+        log.warning("queued %s stale mail message(s) again", len(stale))
+    return len(stale)
 
 
 def outbox_page(actor: Any, page: int, per_page: int, status: str | None = None):

@@ -125,3 +125,38 @@ def test_outbox_pages_are_for_site_admins(client, db, as_user):
     page = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
     assert 'href="http://cop.test/auth/verify/abc"' in page
     assert client.get("/admin/outbox/9999").status_code == 404
+
+
+def test_a_message_the_queue_lost_is_queued_again(db, outbox, monkeypatch):
+    """If queueing fails after the commit, the row stays 'queued' and the sweep delivers it later."""
+    from datetime import timedelta
+
+    import cop.mail.tasks
+
+    def queue_down(message_id):
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(cop.mail.tasks, "deliver_message", queue_down)
+    services.send_mail("jo@example.org", "Hello", "Body")
+    db.session.commit()  # the commit stands even though queueing failed
+    [message] = outbox()
+    assert message.status == "queued"
+
+    monkeypatch.undo()
+    assert services.requeue_stale(timedelta(minutes=10)) == 0  # too fresh to be called lost
+    assert services.requeue_stale(timedelta(seconds=-1)) == 1
+    assert outbox()[0].status == "stored"
+    assert services.requeue_stale(timedelta(seconds=-1)) == 0
+
+
+def test_the_sweep_runs_every_five_minutes():
+    from datetime import datetime
+
+    from cop.extensions import tasks
+    from cop.mail.tasks import requeue_stale_mail
+
+    def due(minute: int) -> set:
+        return {type(task) for task in tasks.read_periodic(datetime(2026, 1, 1, 9, minute))}
+
+    assert requeue_stale_mail.task_class in due(5)
+    assert requeue_stale_mail.task_class not in due(7)
