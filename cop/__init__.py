@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Any, Mapping
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -116,7 +116,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_context(app: Flask) -> None:
     @app.context_processor
+    def site() -> dict[str, Any]:
+        return {"site_name": app.config["COP_SITE_NAME"], "contact_email": app.config["COP_CONTACT_EMAIL"]}
+
+    @app.context_processor
     def navigation() -> dict[str, Any]:
+        # Mail bodies are rendered by tasks and commands too, where there is no request and no header.
+        if not has_request_context():
+            return {}
         endpoint = request.endpoint or ""
         own_profile = current_user.is_authenticated and (
             endpoint in ("accounts.edit_profile", "accounts.change_password")
@@ -141,8 +148,6 @@ def register_context(app: Flask) -> None:
             "nav_items": nav_items,
             "account_links": account_links,
             "show_sign_out": current_user.is_authenticated,
-            "site_name": app.config["COP_SITE_NAME"],
-            "contact_email": app.config["COP_CONTACT_EMAIL"],
         }
 
 

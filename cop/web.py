@@ -38,6 +38,12 @@ def render_form(template: str, form: FlaskForm, status: int | None = None, **con
     return render_template(template, form=form, **context), status
 
 
+def render_refused(template: str, error: ServiceError | None = None, **context: Any):
+    """Render a page, with a service's refusal atop it (and its status) when there is one."""
+    page = render_template(template, error=error.message if error else None, **context)
+    return page, error.status_code if error else 200
+
+
 def page_number() -> int:
     """The ?page= number, 1 when missing or nonsense."""
     page = request.args.get("page", 1, type=int) or 1

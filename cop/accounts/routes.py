@@ -16,7 +16,7 @@ from cop.extensions import db, limiter
 from cop.text.markdown import render_markdown
 from cop.text.services import list_topics, topic_choices
 from cop.urls import is_safe_next
-from cop.web import attach_error, page_number, render_form
+from cop.web import attach_error, page_number, render_form, render_refused
 
 log = logging.getLogger(__name__)
 
@@ -277,15 +277,11 @@ def _agency_or_404(slug: str):
 def agencies():
     country = request.args.get("country") or None
     level = request.args.get("level") or None
-    page = page_number()
-    per_page = current_app.config["COP_PER_PAGE"]
-    rows, total = services.agencies_page(page, per_page, country, level)
+    pagination, member_counts = services.agencies_page(page_number(), current_app.config["COP_PER_PAGE"], country, level)
     return render_template(
         "accounts/agencies.html",
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // per_page)),
+        pagination=pagination,
+        member_counts=member_counts,
         levels=GOVERNMENT_LEVELS,
         level=level,
         country=country,
@@ -323,20 +319,18 @@ def new_agency():
 
 def _agency_page(agency, join_form=None, error: ServiceError | None = None):
     """The agency page, with a refusal shown atop it when there is one."""
-    standing = services.agency_standing(current_user, agency)
-    page = render_template(
+    return render_refused(
         "accounts/agency.html",
+        error,
         agency=agency,
         members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
-        standing=standing,
+        standing=services.agency_standing(current_user, agency),
         description_html=render_markdown(agency.description),
         country=services.country_name(agency.country),
         levels=GOVERNMENT_LEVELS,
         join_form=join_form or forms.JoinAgencyForm(formdata=None),
         button_form=forms.EmptyForm(formdata=None),
-        error=error.message if error else None,
     )
-    return page, error.status_code if error else 200
 
 
 @bp.route("/agencies/<slug>")
@@ -411,8 +405,9 @@ def leave_agency(slug: str):
 
 def _requests_page(agency, error: ServiceError | None = None):
     """The agency's admin page: pending requests and members, with a refusal atop it when there is one."""
-    page = render_template(
+    return render_refused(
         "accounts/agency_requests.html",
+        error,
         agency=agency,
         requests=services.pending_requests(current_user, agency),
         members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
@@ -420,9 +415,7 @@ def _requests_page(agency, error: ServiceError | None = None):
         admin_form=forms.AgencyAdminForm(formdata=None),
         button_form=forms.EmptyForm(formdata=None),
         current_user_id=current_user.id,
-        error=error.message if error else None,
     )
-    return page, error.status_code if error else 200
 
 
 @bp.route("/agencies/<slug>/requests")
@@ -485,14 +478,13 @@ def remove_member(slug: str, user_id: int):
 def _users_page(error: ServiceError | None = None):
     query = request.args.get("q", "")
     pagination = services.users_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], query)
-    page = render_template(
+    return render_refused(
         "accounts/admin_users.html",
+        error,
         pagination=pagination,
         q=query,
         form=forms.SiteRoleForm(formdata=None),
-        error=error.message if error else None,
     )
-    return page, error.status_code if error else 200
 
 
 @bp.route("/admin/users")

@@ -410,21 +410,22 @@ def agency_for_domain(domain: str) -> Optional[Agency]:
 
 
 def agencies_page(page: int, per_page: int, country: Optional[str] = None, level: Optional[str] = None):
-    """A page of agencies, alphabetical, with member counts."""
-    members = (
-        sa.select(sa.func.count(User.id))
-        .where(User.agency_id == Agency.id, User.is_active.is_(True))
-        .correlate(Agency)
-        .scalar_subquery()
-    )
-    stmt = sa.select(Agency, members.label("members")).order_by(Agency.name)
+    """A page of agencies, alphabetical, and how many active people speak for each: (pagination, counts)."""
+    stmt = sa.select(Agency).order_by(Agency.name, Agency.id)
     if country:
         stmt = stmt.where(Agency.country == country.upper())
     if level in GOVERNMENT_LEVELS:
         stmt = stmt.where(Agency.level == level)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return rows, total
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    ids = [agency.id for agency in pagination.items]
+    counts = dict(
+        db.session.execute(
+            sa.select(User.agency_id, sa.func.count(User.id))
+            .where(User.agency_id.in_(ids), User.is_active.is_(True))
+            .group_by(User.agency_id)
+        ).all()
+    ) if ids else {}
+    return pagination, counts
 
 
 def agency_members(agency: Agency, page: int, per_page: int):

@@ -249,3 +249,17 @@ def test_agency_people_are_paginated(client, make_agency, make_user):
     assert 'href="/agencies/leeds?page=2"' in first
     second = client.get("/agencies/leeds?page=2").get_data(as_text=True)
     assert "Member 21" in second and "Ada Admin" not in second
+
+
+def test_agency_list_counts_active_people(client, make_agency, make_user):
+    make_agency("leeds", name="Leeds City Council")
+    make_agency("york", name="York Council")
+    make_user(agency="leeds")
+    make_user(agency="leeds")
+    make_user(agency="leeds", is_active=False)
+    page = client.get("/agencies").get_data(as_text=True)
+    assert "2 agencies" in page
+    leeds_row = page[page.index("Leeds City Council"):page.index("York Council")]
+    assert 'govuk-table__cell--numeric">2</td>' in leeds_row
+    york_row = page[page.index("York Council"):]
+    assert 'govuk-table__cell--numeric">0</td>' in york_row

@@ -160,3 +160,14 @@ def test_the_sweep_runs_every_five_minutes():
 
     assert requeue_stale_mail.task_class in due(5)
     assert requeue_stale_mail.task_class not in due(7)
+
+
+def test_mail_is_rendered_outside_a_request(app, db, make_user, outbox):
+    """Tasks and commands send mail with no request behind them."""
+    from cop.accounts.models import User
+    from cop.accounts.services import send_verification
+
+    send_verification(db.session.get(User, make_user("jo@example.org", verified=False)))
+    db.session.commit()
+    [message] = outbox()
+    assert "http://cop.test/auth/verify/" in message.body
