@@ -14,8 +14,8 @@ from cop.config import instance_path_from, load_config
 
 #: The site's main sections, in header order: (label, endpoint, the endpoints that belong to the section).
 NAVIGATION = (
-    ("Agencies", "accounts.agencies", {"accounts.agencies", "accounts.agency", "accounts.new_agency",
-                                       "accounts.edit_agency", "accounts.agency_requests"}),
+    ("Agencies", "agencies.index", {"agencies.index", "agencies.agency", "agencies.new_agency",
+                                       "agencies.edit_agency", "agencies.agency_requests"}),
     ("People", "accounts.people", {"accounts.people", "accounts.person"}),
 )
 
@@ -98,12 +98,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from cop.accounts.routes import bp as accounts
+    from cop.agencies.routes import bp as agencies
     from cop.mail.routes import bp as mail
     from cop.site.routes import bp as site
     from cop.text.routes import bp as text
 
     app.register_blueprint(site)
     app.register_blueprint(accounts)
+    app.register_blueprint(agencies)
     app.register_blueprint(text)
     app.register_blueprint(mail)
 

@@ -25,7 +25,7 @@ def _fail(error: ServiceError) -> None:
 @with_appcontext
 def create_agency_command(slug: str, name: str, domains: tuple[str, ...], country: str, level: str, website: str) -> None:
     """Add an agency."""
-    from cop.accounts.services import create_agency
+    from cop.agencies.services import create_agency
 
     try:
         agency = create_agency(None, slug, name, country, level, website, domains)
@@ -41,14 +41,20 @@ def create_agency_command(slug: str, name: str, domains: tuple[str, ...], countr
 @click.option("--password", required=True, help="At least 12 characters, not a common password.")
 @click.option("--name", default="", help="Display name (defaults to the address's local part).")
 @click.option("--role", type=click.Choice(["member", "agency_admin", "moderator", "site_admin"]), default="member", show_default=True)
-@click.option("--agency", "agency_slug", default=None, help="Slug of the agency they speak for.")
+@click.option("--agency", "agency_slug", default=None, help="Slug of the agency they are a member of.")
 @with_appcontext
 def create_user_command(email: str, password: str, name: str, role: str, agency_slug: str | None) -> None:
     """Add a verified account."""
     from cop.accounts.services import create_user
+    from cop.agencies.services import get_agency
 
     try:
-        user = create_user(email, password, name, role, agency_slug)
+        agency = None
+        if agency_slug:
+            agency = get_agency(agency_slug)
+            if agency is None:
+                raise ServiceError(f"There is no agency “{agency_slug}”. Create it first with create-agency.")
+        user = create_user(email, password, name, role, agency)
     except ServiceError as error:
         _fail(error)
     db.session.commit()

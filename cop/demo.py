@@ -8,7 +8,8 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-from cop.accounts.models import Agency, AgencyDomain, User
+from cop.accounts.models import User
+from cop.agencies.models import Agency, AgencyDomain
 from cop.accounts.passwords import hash_password
 from cop.clock import utcnow
 from cop.extensions import db

@@ -199,7 +199,7 @@ def db(app):
 @pytest.fixture()
 def make_agency(app) -> Callable[..., Any]:
     """Create and commit an agency: make_agency("leeds", domains=["leeds.example"])."""
-    from cop.accounts.models import Agency, AgencyDomain
+    from cop.agencies.models import Agency, AgencyDomain
 
     def make(slug: str = "leeds", name: str | None = None, domains: tuple[str, ...] | list[str] = (), country: str = "GB", level: str = "local"):
         with app.app_context():
@@ -217,7 +217,8 @@ def make_agency(app) -> Callable[..., Any]:
 @pytest.fixture()
 def make_user(app) -> Callable[..., Any]:
     """Create and commit a verified user; returns its id. Password is PASSWORD."""
-    from cop.accounts.models import Agency, User
+    from cop.accounts.models import User
+    from cop.agencies.models import Agency
     from cop.clock import utcnow
 
     def make(email: str | None = None, *, name: str = "Test Person", role: str = "member", agency: str | None = None,

@@ -121,7 +121,7 @@ def test_server_error_page_rolls_back(app, client, monkeypatch):
     def broken(limit):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(site_routes.accounts, "whats_new", broken)
+    monkeypatch.setattr(site_routes.accounts, "newest_people", broken)
     response = client.get("/")
     assert response.status_code == 500
     assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)

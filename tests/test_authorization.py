@@ -49,18 +49,18 @@ POLICY: dict[tuple[str, str], str] = {
     ("accounts.people", "GET"): "public",
     ("accounts.person", "GET"): "public",
     # agencies
-    ("accounts.agencies", "GET"): "public",
-    ("accounts.agency", "GET"): "public",
-    ("accounts.new_agency", "GET"): "site_admin",
-    ("accounts.new_agency", "POST"): "site_admin",
-    ("accounts.edit_agency", "GET"): "agency_admin",
-    ("accounts.edit_agency", "POST"): "agency_admin",
-    ("accounts.join_agency", "POST"): "member",
-    ("accounts.leave_agency", "POST"): "member",
-    ("accounts.agency_requests", "GET"): "agency_admin",
-    ("accounts.decide_request", "POST"): "agency_admin",
-    ("accounts.set_member_admin", "POST"): "agency_admin",
-    ("accounts.remove_member", "POST"): "agency_admin",
+    ("agencies.index", "GET"): "public",
+    ("agencies.agency", "GET"): "public",
+    ("agencies.new_agency", "GET"): "site_admin",
+    ("agencies.new_agency", "POST"): "site_admin",
+    ("agencies.edit_agency", "GET"): "agency_admin",
+    ("agencies.edit_agency", "POST"): "agency_admin",
+    ("agencies.join_agency", "POST"): "member",
+    ("agencies.leave_agency", "POST"): "member",
+    ("agencies.agency_requests", "GET"): "agency_admin",
+    ("agencies.decide_request", "POST"): "agency_admin",
+    ("agencies.set_member_admin", "POST"): "agency_admin",
+    ("agencies.remove_member", "POST"): "agency_admin",
     # site admin
     ("accounts.admin_users", "GET"): "site_admin",
     ("accounts.admin_set_role", "POST"): "site_admin",
@@ -70,8 +70,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("mail.outbox_message", "GET"): "site_admin",
 }
 
-#: The people a test can be: "agency_admin" and "member" speak for agency "home", the one in every URL;
-#: the "other_agency_" pair speak for "away". An admin of another agency is here because a check that forgot
+#: The people a test can be: "agency_admin" and "member" are members of agency "home", the one in every URL;
+#: the "other_agency_" pair are members of "away". An admin of another agency is here because a check that forgot
 #: *which* agency someone administers would let them through, and only that role can show it.
 ROLES = ("anonymous", "member", "other_agency_member", "agency_admin", "other_agency_admin", "moderator", "site_admin")
 
@@ -134,7 +134,7 @@ class World:
 def world(app, make_agency, make_user) -> World:
     """Agency "home" with an admin and a member, "away" with an admin and a member, a moderator, a site admin,
     a pending request from away's member to join home, and one outbox message."""
-    from cop.accounts.models import JoinRequest
+    from cop.agencies.models import JoinRequest
     from cop.mail.models import OutboxMessage
 
     home_id = make_agency("home", domains=["home.example"])
@@ -235,7 +235,8 @@ def test_every_route_has_exactly_one_policy_row(app):
 
 def test_world_roles_are_who_they_claim_to_be(app, world):
     """The matrix means nothing if the people in the world do not hold the roles they are named for."""
-    from cop.accounts.models import Agency, User
+    from cop.accounts.models import User
+    from cop.agencies.models import Agency
 
     with app.app_context():
         home = _db.session.scalar(sa.select(Agency).where(Agency.slug == "home"))

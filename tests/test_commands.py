@@ -2,7 +2,8 @@
 
 import sqlalchemy as sa
 
-from cop.accounts.models import Agency, User
+from cop.accounts.models import User
+from cop.agencies.models import Agency
 from cop.demo import PEOPLE_COUNT
 
 

@@ -101,7 +101,8 @@ def test_upgrade_on_an_empty_database_builds_exactly_the_models(migrating_app):
 
 
 def test_downgrade_then_upgrade_keeps_every_row(migrating_app):
-    from cop.accounts.models import Agency, AgencyDomain, JoinRequest, User
+    from cop.accounts.models import User
+    from cop.agencies.models import Agency, AgencyDomain, JoinRequest
     from cop.clock import utcnow
     from cop.mail.models import OutboxMessage
     from cop.text.models import Topic

@@ -1,4 +1,4 @@
-"""People, the agencies they speak for, and requests to join one."""
+"""People: sign-in identity, roles and practitioner profiles."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from cop.agencies.models import Agency
 from cop.clock import UTCDateTime, utcnow
 from cop.extensions import db
 from cop.text.models import Topic
@@ -19,8 +20,6 @@ SITE_ROLES = ("member", "moderator", "site_admin")
 ROLES = ("member", "agency_admin", "moderator", "site_admin")
 #: Experience levels, as the training ladder names them.
 LEVELS = {"101": "101: new to it", "202": "202: practising", "303": "303: advanced"}
-#: Levels of government an agency can sit at.
-GOVERNMENT_LEVELS = {"local": "Local", "regional": "State or regional", "national": "National"}
 MAX_MENTEES = 10
 MAX_BIO_LENGTH = 5000
 
@@ -43,43 +42,6 @@ user_interests = sa.Table(
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
 )
-
-
-class Agency(db.Model):
-    """A council, department or agency that people speak for."""
-
-    __tablename__ = "agencies"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(200))
-    #: ISO 3166-1 alpha-2 code.
-    country: so.Mapped[str] = so.mapped_column(sa.String(2))
-    #: A key of GOVERNMENT_LEVELS.
-    level: so.Mapped[str] = so.mapped_column(sa.String(20))
-    website: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
-    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-
-    domains: so.Mapped[list["AgencyDomain"]] = so.relationship(
-        back_populates="agency", cascade="all, delete-orphan", order_by="AgencyDomain.domain"
-    )
-
-    def __repr__(self) -> str:
-        return f"<Agency {self.slug}>"
-
-
-class AgencyDomain(db.Model):
-    """An email domain an agency owns: verified addresses on it join the agency at once."""
-
-    __tablename__ = "agency_domains"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
-    #: Lower-case, without "@"; unique across agencies.
-    domain: so.Mapped[str] = so.mapped_column(sa.String(253), unique=True)
-
-    agency: so.Mapped[Agency] = so.relationship(back_populates="domains")
 
 
 class User(db.Model):
@@ -121,7 +83,7 @@ class User(db.Model):
     agency_id: so.Mapped[Optional[int]] = so.mapped_column(
         sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True
     )
-    #: Speaks for the agency: approves joins and edits its page.
+    #: Admin of the agency: approves joins and edits its page.
     is_agency_admin: so.Mapped[bool] = so.mapped_column(default=False)
 
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -169,23 +131,3 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
-
-
-class JoinRequest(db.Model):
-    """Someone asks to speak for an agency whose email domains they are not on."""
-
-    __tablename__ = "join_requests"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
-    #: pending, approved, declined or withdrawn.
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="pending")
-    message: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-    decided_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    decided_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-
-    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
-    agency: so.Mapped[Agency] = so.relationship()
-    decided_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[decided_by_id])

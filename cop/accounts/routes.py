@@ -1,22 +1,22 @@
-"""Sign-up, sign-in, profiles, people and agencies."""
+"""Sign-up, sign-in, profiles, people, and site roles."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from cop.accounts import forms, services
-from cop.accounts.models import GOVERNMENT_LEVELS, LEVELS
+from cop.accounts.models import LEVELS
 from cop.accounts.tokens import TokenExpired
 from cop.errors import ServiceError
 from cop.extensions import db, limiter
 from cop.text.markdown import render_markdown
+from cop.text.places import country_choices, country_name
 from cop.text.services import list_topics, topic_choices
 from cop.urls import is_safe_next
-from cop.web import attach_error, page_number, render_form, render_refused
+from cop.web import EmptyForm, attach_error, page_number, render_form, render_refused
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def verify_email(token: str):
         return _link_problem(error, "verify")
     db.session.commit()
     if user.agency is not None:
-        flash(f"Your email address is confirmed, and you now speak for {user.agency.name}. Sign in to continue.", "success")
+        flash(f"Your email address is confirmed, and you are now a member of {user.agency.name}. Sign in to continue.", "success")
     else:
         flash("Your email address is confirmed. Sign in to continue.", "success")
     return redirect(url_for("accounts.login"))
@@ -128,7 +128,7 @@ def login():
 
 @bp.route("/auth/logout", methods=["POST"])
 def logout():
-    form = forms.EmptyForm()
+    form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         logout_user()
         flash("You have signed out.", "success")
@@ -198,7 +198,7 @@ def edit_profile():
     form = forms.ProfileForm(
         obj=None if request.method == "POST" else user,
         topic_choices=topic_choices(),
-        country_choices=services.country_choices(),
+        country_choices=country_choices(),
     )
     if request.method == "GET":
         form.skills.data = [t.id for t in user.skills]
@@ -257,218 +257,9 @@ def person(user_id: int):
         "accounts/person.html",
         person=user,
         bio_html=render_markdown(user.bio),
-        country=services.country_name(user.country),
+        country=country_name(user.country),
         levels=LEVELS,
         is_self=is_self,
-    )
-
-
-# ---------------------------------------------------------------- agencies
-
-
-def _agency_or_404(slug: str):
-    agency = services.get_agency(slug)
-    if agency is None:
-        abort(404, description="There is no agency at this address. It may have been renamed.")
-    return agency
-
-
-@bp.route("/agencies")
-def agencies():
-    country = request.args.get("country") or None
-    level = request.args.get("level") or None
-    pagination, member_counts = services.agencies_page(page_number(), current_app.config["COP_PER_PAGE"], country, level)
-    return render_template(
-        "accounts/agencies.html",
-        pagination=pagination,
-        member_counts=member_counts,
-        levels=GOVERNMENT_LEVELS,
-        level=level,
-        country=country,
-        country_name=services.country_name,
-        filters={k: v for k, v in {"level": level, "country": country}.items() if v},
-        can_create=current_user.is_authenticated and current_user.is_site_admin,
-    )
-
-
-@bp.route("/agencies/new", methods=["GET", "POST"])
-@login_required
-def new_agency():
-    services.require_site_admin(current_user)
-    form = forms.NewAgencyForm(country_choices=services.country_choices())
-    if form.validate_on_submit():
-        try:
-            agency = services.create_agency(
-                current_user,
-                form.slug.data,
-                form.name.data,
-                form.country.data,
-                form.level.data,
-                form.website.data or "",
-                form.domain_list(),
-                form.description.data or "",
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            return render_form("accounts/agency_form.html", form, attach_error(form, error), agency=None)
-        db.session.commit()
-        flash(f"{agency.name} has been added.", "success")
-        return redirect(url_for("accounts.agency", slug=agency.slug))
-    return render_form("accounts/agency_form.html", form, agency=None)
-
-
-def _agency_page(agency, join_form=None, error: ServiceError | None = None):
-    """The agency page, with a refusal shown atop it when there is one."""
-    return render_refused(
-        "accounts/agency.html",
-        error,
-        agency=agency,
-        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
-        standing=services.agency_standing(current_user, agency),
-        description_html=render_markdown(agency.description),
-        country=services.country_name(agency.country),
-        levels=GOVERNMENT_LEVELS,
-        join_form=join_form or forms.JoinAgencyForm(formdata=None),
-        button_form=forms.EmptyForm(formdata=None),
-    )
-
-
-@bp.route("/agencies/<slug>")
-def agency(slug: str):
-    return _agency_page(_agency_or_404(slug))
-
-
-@bp.route("/agencies/<slug>/edit", methods=["GET", "POST"])
-@login_required
-def edit_agency(slug: str):
-    agency = _agency_or_404(slug)
-    services.require_agency_manager(current_user, agency)
-    form = forms.AgencyForm(
-        obj=None if request.method == "POST" else agency, country_choices=services.country_choices()
-    )
-    if request.method == "GET":
-        form.domains.data = "\n".join(d.domain for d in agency.domains)
-    if form.validate_on_submit():
-        try:
-            services.update_agency(
-                current_user,
-                agency,
-                form.name.data,
-                form.country.data,
-                form.level.data,
-                form.website.data or "",
-                form.description.data or "",
-                form.domain_list(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            return render_form("accounts/agency_form.html", form, attach_error(form, error), agency=agency)
-        db.session.commit()
-        flash(f"{agency.name} has been updated.", "success")
-        return redirect(url_for("accounts.agency", slug=agency.slug))
-    return render_form("accounts/agency_form.html", form, agency=agency)
-
-
-@bp.route("/agencies/<slug>/join", methods=["POST"])
-@login_required
-def join_agency(slug: str):
-    agency = _agency_or_404(slug)
-    form = forms.JoinAgencyForm()
-    if not form.validate_on_submit():
-        return _agency_page(agency, form, ServiceError(" ".join(e for errs in form.errors.values() for e in errs)))
-    try:
-        outcome = services.join_agency(current_user, agency, form.message.data or "")
-    except ServiceError as error:
-        db.session.rollback()
-        return _agency_page(agency, form, error)
-    db.session.commit()
-    if outcome == "joined":
-        flash(f"You now speak for {agency.name}.", "success")
-    else:
-        flash(f"You have asked to join {agency.name}. Its admins will decide, and we will email you.", "success")
-    return redirect(url_for("accounts.agency", slug=slug))
-
-
-@bp.route("/agencies/<slug>/leave", methods=["POST"])
-@login_required
-def leave_agency(slug: str):
-    agency = _agency_or_404(slug)
-    form = forms.EmptyForm()
-    if form.validate_on_submit():
-        if current_user.agency_id != agency.id:
-            return _agency_page(agency, error=ServiceError(f"You do not speak for {agency.name}."))
-        services.leave_agency(current_user)
-        db.session.commit()
-        flash(f"You no longer speak for {agency.name}.", "success")
-    return redirect(url_for("accounts.agency", slug=slug))
-
-
-def _requests_page(agency, error: ServiceError | None = None):
-    """The agency's admin page: pending requests and members, with a refusal atop it when there is one."""
-    return render_refused(
-        "accounts/agency_requests.html",
-        error,
-        agency=agency,
-        requests=services.pending_requests(current_user, agency),
-        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
-        decision_form=forms.DecisionForm(formdata=None),
-        admin_form=forms.AgencyAdminForm(formdata=None),
-        button_form=forms.EmptyForm(formdata=None),
-        current_user_id=current_user.id,
-    )
-
-
-@bp.route("/agencies/<slug>/requests")
-@login_required
-def agency_requests(slug: str):
-    return _requests_page(_agency_or_404(slug))
-
-
-def _agency_admin_action(slug: str, form, invalid: str, act: Callable, done: Callable[[Any, Any], str]):
-    """Run one of an agency admin's actions from its form; a refusal is shown on the admin page."""
-    agency = _agency_or_404(slug)
-    services.require_agency_manager(current_user, agency)
-    if not form.validate_on_submit():
-        return _requests_page(agency, ServiceError(invalid))
-    try:
-        result = act(agency)
-    except ServiceError as error:
-        db.session.rollback()
-        return _requests_page(agency, error)
-    db.session.commit()
-    flash(done(result, agency), "success")
-    return redirect(url_for("accounts.agency_requests", slug=slug))
-
-
-@bp.route("/agencies/<slug>/requests/<int:request_id>", methods=["POST"])
-@login_required
-def decide_request(slug: str, request_id: int):
-    form = forms.DecisionForm()
-    return _agency_admin_action(
-        slug, form, "Choose approve or decline.",
-        lambda agency: services.decide_join_request(current_user, agency, request_id, form.decision.data == "approve"),
-        lambda decided, agency: f"{decided.user.display_name}'s request was {decided.status}.",
-    )
-
-
-@bp.route("/agencies/<slug>/members/<int:user_id>/admin", methods=["POST"])
-@login_required
-def set_member_admin(slug: str, user_id: int):
-    form = forms.AgencyAdminForm()
-    return _agency_admin_action(
-        slug, form, "Choose whether to make them an admin.",
-        lambda agency: services.set_agency_admin(current_user, agency, user_id, form.make_admin.data == "yes"),
-        lambda member, agency: f"{member.display_name} is {'now' if member.is_agency_admin else 'no longer'} an admin of {agency.name}.",
-    )
-
-
-@bp.route("/agencies/<slug>/members/<int:user_id>/remove", methods=["POST"])
-@login_required
-def remove_member(slug: str, user_id: int):
-    return _agency_admin_action(
-        slug, forms.EmptyForm(), "Your form had expired. Try again.",
-        lambda agency: services.remove_member(current_user, agency, user_id),
-        lambda member, agency: f"{member.display_name} no longer speaks for {agency.name}.",
     )
 
 

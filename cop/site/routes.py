@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 
 from cop.accounts import services as accounts
+from cop.agencies import services as agencies
 from cop.extensions import db
 
 bp = Blueprint("site", __name__)
@@ -14,7 +15,13 @@ bp = Blueprint("site", __name__)
 
 @bp.route("/")
 def home():
-    return render_template("site/home.html", **accounts.whats_new(limit=5))
+    return render_template(
+        "site/home.html",
+        new_agencies=agencies.newest_agencies(5),
+        agency_count=agencies.agency_count(),
+        new_people=accounts.newest_people(5),
+        people_count=accounts.people_count(),
+    )
 
 
 @bp.route("/accessibility")

@@ -50,7 +50,7 @@ def test_register_verify_and_sign_in(app, client, outbox, make_agency):
     response = client.get(link_in(message))
     assert response.status_code == 302
     response = client.get(response.location)
-    assert "you now speak for Leeds" in response.get_data(as_text=True)
+    assert "you are now a member of Leeds" in response.get_data(as_text=True)
 
     response = client.post("/auth/login", data={"email": "jo@leeds.example", "password": NEW_PASSWORD})
     assert response.status_code == 302

@@ -64,12 +64,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def seed(app) -> None:
     """An agency with its own admin, and a site admin, made through the app's own services."""
     from cop.accounts import services
+    from cop.agencies.services import create_agency
     from cop.extensions import db
 
     with app.app_context():
-        services.create_agency(None, LEEDS.slug, LEEDS.name, "GB", "local", domains=[LEEDS.domain])
+        leeds = create_agency(None, LEEDS.slug, LEEDS.name, "GB", "local", domains=[LEEDS.domain])
         services.create_user(
-            LEEDS_ADMIN.email, LEEDS_ADMIN.password, LEEDS_ADMIN.name, role="agency_admin", agency_slug=LEEDS.slug
+            LEEDS_ADMIN.email, LEEDS_ADMIN.password, LEEDS_ADMIN.name, role="agency_admin", agency=leeds
         )
         services.create_user(SITE_ADMIN.email, SITE_ADMIN.password, SITE_ADMIN.name, role="site_admin")
         db.session.commit()

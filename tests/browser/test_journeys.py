@@ -184,9 +184,9 @@ def test_newcomer_registers_confirms_edits_profile_and_joins_an_agency(
     expect(agency_admin.get_by_role("row").filter(has_text=NEWCOMER.name)).to_be_visible()
     axe_check(agency_admin)
 
-    # ------------------------------------------------------------ the newcomer now speaks for Leeds
+    # ------------------------------------------------------------ the newcomer is now a member of Leeds
     page.reload()
-    expect(page.get_by_text(f"You speak for {leeds.name}")).to_be_visible()
+    expect(page.get_by_text(f"You are a member of {leeds.name}")).to_be_visible()
     people = page.get_by_role("heading", name="People", level=2).locator("xpath=following-sibling::ul[1]")
     expect(people.get_by_role("link", name=NEWCOMER.name)).to_be_visible()
     expect(people).to_contain_text("Digital engagement officer")

@@ -1,0 +1,225 @@
+"""Agencies: the list, an agency's page, editing it, joining and leaving, and its admins' page."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from cop.accounts.services import require_site_admin
+from cop.agencies import forms, services
+from cop.agencies.models import GOVERNMENT_LEVELS
+from cop.errors import ServiceError
+from cop.extensions import db
+from cop.text.markdown import render_markdown
+from cop.text.places import country_choices, country_name
+from cop.web import EmptyForm, attach_error, page_number, render_form, render_refused
+
+bp = Blueprint("agencies", __name__, template_folder="templates")
+
+
+def _agency_or_404(slug: str):
+    agency = services.get_agency(slug)
+    if agency is None:
+        abort(404, description="There is no agency at this address. It may have been renamed.")
+    return agency
+
+
+@bp.route("/agencies")
+def index():
+    country = request.args.get("country") or None
+    level = request.args.get("level") or None
+    pagination, member_counts = services.agencies_page(page_number(), current_app.config["COP_PER_PAGE"], country, level)
+    return render_template(
+        "agencies/index.html",
+        pagination=pagination,
+        member_counts=member_counts,
+        levels=GOVERNMENT_LEVELS,
+        level=level,
+        country=country,
+        country_name=country_name,
+        filters={k: v for k, v in {"level": level, "country": country}.items() if v},
+        can_create=current_user.is_authenticated and current_user.is_site_admin,
+    )
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@login_required
+def new_agency():
+    require_site_admin(current_user)
+    form = forms.NewAgencyForm(country_choices=country_choices())
+    if form.validate_on_submit():
+        try:
+            agency = services.create_agency(
+                current_user,
+                form.slug.data,
+                form.name.data,
+                form.country.data,
+                form.level.data,
+                form.website.data or "",
+                form.domain_list(),
+                form.description.data or "",
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("agencies/agency_form.html", form, attach_error(form, error), agency=None)
+        db.session.commit()
+        flash(f"{agency.name} has been added.", "success")
+        return redirect(url_for("agencies.agency", slug=agency.slug))
+    return render_form("agencies/agency_form.html", form, agency=None)
+
+
+def _agency_page(agency, join_form=None, error: ServiceError | None = None):
+    """The agency page, with a refusal shown atop it when there is one."""
+    return render_refused(
+        "agencies/agency.html",
+        error,
+        agency=agency,
+        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
+        standing=services.agency_standing(current_user, agency),
+        description_html=render_markdown(agency.description),
+        country=country_name(agency.country),
+        levels=GOVERNMENT_LEVELS,
+        join_form=join_form or forms.JoinAgencyForm(formdata=None),
+        button_form=EmptyForm(formdata=None),
+    )
+
+
+@bp.route("/agencies/<slug>")
+def agency(slug: str):
+    return _agency_page(_agency_or_404(slug))
+
+
+@bp.route("/agencies/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_agency(slug: str):
+    agency = _agency_or_404(slug)
+    services.require_agency_manager(current_user, agency)
+    form = forms.AgencyForm(
+        obj=None if request.method == "POST" else agency, country_choices=country_choices()
+    )
+    if request.method == "GET":
+        form.domains.data = "\n".join(d.domain for d in agency.domains)
+    if form.validate_on_submit():
+        try:
+            services.update_agency(
+                current_user,
+                agency,
+                form.name.data,
+                form.country.data,
+                form.level.data,
+                form.website.data or "",
+                form.description.data or "",
+                form.domain_list(),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            return render_form("agencies/agency_form.html", form, attach_error(form, error), agency=agency)
+        db.session.commit()
+        flash(f"{agency.name} has been updated.", "success")
+        return redirect(url_for("agencies.agency", slug=agency.slug))
+    return render_form("agencies/agency_form.html", form, agency=agency)
+
+
+@bp.route("/agencies/<slug>/join", methods=["POST"])
+@login_required
+def join_agency(slug: str):
+    agency = _agency_or_404(slug)
+    form = forms.JoinAgencyForm()
+    if not form.validate_on_submit():
+        return _agency_page(agency, form, ServiceError(" ".join(e for errs in form.errors.values() for e in errs)))
+    try:
+        outcome = services.join_agency(current_user, agency, form.message.data or "")
+    except ServiceError as error:
+        db.session.rollback()
+        return _agency_page(agency, form, error)
+    db.session.commit()
+    if outcome == "joined":
+        flash(f"You are now a member of {agency.name}.", "success")
+    else:
+        flash(f"You have asked to join {agency.name}. Its admins will decide, and we will email you.", "success")
+    return redirect(url_for("agencies.agency", slug=slug))
+
+
+@bp.route("/agencies/<slug>/leave", methods=["POST"])
+@login_required
+def leave_agency(slug: str):
+    agency = _agency_or_404(slug)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if current_user.agency_id != agency.id:
+            return _agency_page(agency, error=ServiceError(f"You are not a member of {agency.name}."))
+        services.leave_agency(current_user)
+        db.session.commit()
+        flash(f"You are no longer a member of {agency.name}.", "success")
+    return redirect(url_for("agencies.agency", slug=slug))
+
+
+def _requests_page(agency, error: ServiceError | None = None):
+    """The agency's admin page: pending requests and members, with a refusal atop it when there is one."""
+    return render_refused(
+        "agencies/agency_requests.html",
+        error,
+        agency=agency,
+        requests=services.pending_requests(current_user, agency),
+        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
+        decision_form=forms.DecisionForm(formdata=None),
+        admin_form=forms.AgencyAdminForm(formdata=None),
+        button_form=EmptyForm(formdata=None),
+        current_user_id=current_user.id,
+    )
+
+
+@bp.route("/agencies/<slug>/requests")
+@login_required
+def agency_requests(slug: str):
+    return _requests_page(_agency_or_404(slug))
+
+
+def _agency_admin_action(slug: str, form, invalid: str, act: Callable, done: Callable[[Any, Any], str]):
+    """Run one of an agency admin's actions from its form; a refusal is shown on the admin page."""
+    agency = _agency_or_404(slug)
+    services.require_agency_manager(current_user, agency)
+    if not form.validate_on_submit():
+        return _requests_page(agency, ServiceError(invalid))
+    try:
+        result = act(agency)
+    except ServiceError as error:
+        db.session.rollback()
+        return _requests_page(agency, error)
+    db.session.commit()
+    flash(done(result, agency), "success")
+    return redirect(url_for("agencies.agency_requests", slug=slug))
+
+
+@bp.route("/agencies/<slug>/requests/<int:request_id>", methods=["POST"])
+@login_required
+def decide_request(slug: str, request_id: int):
+    form = forms.DecisionForm()
+    return _agency_admin_action(
+        slug, form, "Choose approve or decline.",
+        lambda agency: services.decide_join_request(current_user, agency, request_id, form.decision.data == "approve"),
+        lambda decided, agency: f"{decided.user.display_name}'s request was {decided.status}.",
+    )
+
+
+@bp.route("/agencies/<slug>/members/<int:user_id>/admin", methods=["POST"])
+@login_required
+def set_member_admin(slug: str, user_id: int):
+    form = forms.AgencyAdminForm()
+    return _agency_admin_action(
+        slug, form, "Choose whether to make them an admin.",
+        lambda agency: services.set_agency_admin(current_user, agency, user_id, form.make_admin.data == "yes"),
+        lambda member, agency: f"{member.display_name} is {'now' if member.is_agency_admin else 'no longer'} an admin of {agency.name}.",
+    )
+
+
+@bp.route("/agencies/<slug>/members/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove_member(slug: str, user_id: int):
+    return _agency_admin_action(
+        slug, EmptyForm(), "Your form had expired. Try again.",
+        lambda agency: services.remove_member(current_user, agency, user_id),
+        lambda member, agency: f"{member.display_name} is no longer a member of {agency.name}.",
+    )
