@@ -111,6 +111,21 @@ def _drop_after_rollback(session: so.Session, previous_transaction: Any) -> None
     session.info.pop("after_commit", None)
 
 
+def insert_unless_present(model: type, values: dict[str, Any], *unique_columns: str) -> bool:
+    """INSERT a row unless one with the same unique columns exists; True when this call inserted it.
+
+    One statement (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike), so two requests racing to
+    insert the same row never meet a unique-index error: one inserts, the other is told it did not.
+    Column defaults apply as for any insert.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(unique_columns))
+    return db.session.execute(statement).rowcount == 1
+
+
 #: PRAGMAs every SQLite connection gets; checked once at start by check_sqlite_pragmas.
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
 

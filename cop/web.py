@@ -14,10 +14,6 @@ from cop.errors import ServiceError
 INVALID_FORM_STATUS = 400
 
 
-class EmptyForm(FlaskForm):
-    """A form with only its CSRF token, for buttons that post."""
-
-
 def as_choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value=value, label=label) for value, label in pairs]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zoneinfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,19 +15,31 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cop.accounts.models import LEVELS, MAX_BIO_LENGTH, MAX_MENTEES
-from cop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from cop.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from cop.forms import EmailAddress, SiteForm
 from cop.web import as_choices
 
 
-def _email_field(label: str = "Email address") -> EmailField:
-    return EmailField(
-        label,
-        validators=[DataRequired("Enter your email address."), Length(max=254, message="Email addresses are 254 characters or fewer.")],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
+def _email_field(label: str = "Email address", check_format: bool = True) -> EmailField:
+    validators = [DataRequired("Enter your email address."), Length(max=254, message="Email addresses are 254 characters or fewer.")]
+    if check_format:
+        validators.append(EmailAddress())
+    return EmailField(label, validators=validators, render_kw={"autocomplete": "email", "spellcheck": "false"})
+
+
+def _strong_password(form: SiteForm, field: PasswordField) -> None:
+    """The password policy, checked with the form so its message comes with every other field's."""
+    personal = tuple(
+        value.split("@")[0] if name == "email" else value
+        for name in ("email", "display_name")
+        if isinstance(value := getattr(getattr(form, name, None), "data", None), str) and value
     )
+    problem = password_problem(field.data or "", personal)
+    if problem:
+        raise ValidationError(problem)
 
 
 def _new_password_fields() -> tuple[PasswordField, PasswordField]:
@@ -37,6 +48,7 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
         validators=[
             DataRequired("Enter a password."),
             Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Your password must be {MIN_LENGTH} to {MAX_LENGTH} characters long."),
+            _strong_password,
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -48,7 +60,7 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     return password, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(SiteForm):
     display_name = StringField(
         "Your name",
         validators=[DataRequired("Enter the name other members will see."), Length(max=100, message="Names are 100 characters or fewer.")],
@@ -58,23 +70,24 @@ class RegisterForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class LoginForm(FlaskForm):
-    email = _email_field()
+class LoginForm(SiteForm):
+    # Any text is looked up: a wrong format gets the same answer as a wrong password.
+    email = _email_field(check_format=False)
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password.")], render_kw={"autocomplete": "current-password"}
     )
     remember = BooleanField("Keep me signed in on this device")
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(SiteForm):
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(SiteForm):
     password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(SiteForm):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired("Enter your current password.")],
@@ -83,7 +96,7 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(SiteForm):
     display_name = StringField(
         "Name",
         validators=[DataRequired("Enter the name other members will see."), Length(max=100, message="Names are 100 characters or fewer.")],
@@ -120,6 +133,7 @@ class ProfileForm(FlaskForm):
     mentoring_capacity = IntegerField(
         "How many people could you mentor at once?",
         default=0,
+        invalid_value_message=f"Enter a number from 0 to {MAX_MENTEES}.",
         validators=[
             InputRequired("Enter a number from 0 to 10."),
             NumberRange(min=0, max=MAX_MENTEES, message=f"Enter a number from 0 to {MAX_MENTEES}."),
@@ -134,9 +148,10 @@ class ProfileForm(FlaskForm):
         self.time_zone.choices = as_choices((tz, tz) for tz in sorted(zoneinfo.available_timezones()))
 
 
-class SiteRoleForm(FlaskForm):
+class SiteRoleForm(SiteForm):
     role = SelectField(
         "Site role",
         choices=as_choices([("member", "Member"), ("moderator", "Moderator"), ("site_admin", "Site admin")]),
         validators=[InputRequired("Choose a role.")],
+        invalid_choice_message="Choose a role from the list.",
     )

@@ -16,7 +16,8 @@ from cop.text.markdown import render_markdown
 from cop.text.places import country_choices, country_name
 from cop.text.services import list_topics, topic_choices
 from cop.urls import is_safe_next
-from cop.web import EmptyForm, attach_error, page_number, render_form, render_refused
+from cop.forms import EmptyForm
+from cop.web import attach_error, page_number, render_form, render_refused
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +61,12 @@ def register():
     form = forms.RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data, form.password.data, form.display_name.data)
+            services.register_user(form.email.data, form.password.data, form.display_name.data)
         except ServiceError as error:
             db.session.rollback()
             return render_form("accounts/register.html", form, attach_error(form, error))
         db.session.commit()
-        return render_template("accounts/check_email.html", email=user.email, purpose="verify")
+        return render_template("accounts/check_email.html", email=services.normalise_email(form.email.data), purpose="register")
     return render_form("accounts/register.html", form)
 
 

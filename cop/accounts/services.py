@@ -20,7 +20,8 @@ from cop.accounts.models import LEVELS, MAX_BIO_LENGTH, MAX_MENTEES, ROLES, SITE
 from cop.agencies.models import Agency
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
-from cop.extensions import db
+from cop.extensions import db, insert_unless_present
+from cop.forms import EMAIL_FORMAT_MESSAGE
 from cop.mail.services import send_mail
 from cop.signals import email_verified
 from cop.text.places import check_country, check_time_zone
@@ -54,7 +55,7 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ServiceError(f"Enter an email address in the correct format, like name@council.gov.uk. {exc}", field="email") from exc
+        raise ServiceError(EMAIL_FORMAT_MESSAGE, field="email") from exc
 
 
 # ---------------------------------------------------------------- registration and sign-in
@@ -76,21 +77,40 @@ def _require_new_password(password: str, email: str, display_name: str = "") -> 
         raise ServiceError(problem, field="password")
 
 
-def register_user(email: str, password: str, display_name: str) -> User:
-    """Create an unverified account and send the verification link."""
+def register_user(email: str, password: str, display_name: str) -> Optional[User]:
+    """Create an unverified account and mail its confirmation link; None when the address already had one.
+
+    The person registering is answered the same either way, so the form never tells who has an account:
+    the address's owner is mailed instead (a new confirmation link, or how to sign in or reset).
+    """
     email = normalise_email(email)
     display_name = " ".join((display_name or "").split())
     if not display_name:
         raise ServiceError("Enter the name other members will see.", field="display_name")
-    if find_user_by_email(email) is not None:
-        raise Conflict("An account with this email address already exists. Sign in, or reset your password.", field="email")
     _require_new_password(password, email, display_name)
-    user = User(email=email, display_name=display_name, password_hash=passwords.hash_password(password))
-    db.session.add(user)
-    db.session.flush()
-    send_verification(user)
-    log.info("registered user %s", user.id)
-    return user
+    # Hashed whether or not the account exists, so the time taken does not tell either.
+    password_hash = passwords.hash_password(password)
+    # One statement, so the same address registered twice at once makes one account and no error.
+    created = insert_unless_present(
+        User, {"email": email, "display_name": display_name, "password_hash": password_hash}, "email"
+    )
+    user = find_user_by_email(email)
+    if created:
+        send_verification(user)
+        log.info("registered user %s", user.id)
+        return user
+    if user.is_verified:
+        body = render_template(
+            "accounts/mail/already_registered.txt",
+            user=user,
+            sign_in=external_url("accounts.login"),
+            reset=external_url("accounts.request_reset"),
+        )
+        send_mail(user.email, "You already have an account on cop", body)
+    else:
+        send_verification(user)
+    log.info("registration attempted for the existing account %s", user.id)
+    return None
 
 
 def create_user(

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, Regexp
 
 from cop.agencies.models import GOVERNMENT_LEVELS, MAX_DESCRIPTION_LENGTH
+from cop.forms import SiteForm
 from cop.web import as_choices
 
-_SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, digits and single hyphens, like leeds-city-council.")
+# WTForms orders a form's fields by when each was declared, and the error summary lists errors in that order.
+# The new-agency form asks for the short name right after the name, so both are declared here, first.
+_name = StringField(
+    "Name", validators=[DataRequired("Enter the agency's name."), Length(max=200, message="Names are 200 characters or fewer.")]
+)
+_slug = StringField(
+    "Short name for its address",
+    description="Used in links: /agencies/leeds-city-council",
+    validators=[
+        DataRequired("Enter a short name."),
+        Length(max=80, message="Short names are 80 characters or fewer."),
+        Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, digits and single hyphens, like leeds-city-council."),
+    ],
+)
 
 
-class AgencyForm(FlaskForm):
-    name = StringField(
-        "Name", validators=[DataRequired("Enter the agency's name."), Length(max=200, message="Names are 200 characters or fewer.")]
-    )
+class AgencyForm(SiteForm):
+    name = _name
     country = SelectField(
         "Country", validators=[DataRequired("Choose the agency's country.")], invalid_choice_message="Choose a country from the list."
     )
@@ -25,7 +36,8 @@ class AgencyForm(FlaskForm):
     )
     website = URLField(
         "Website",
-        validators=[Optional(), URL(message="Enter the website's full address, starting with https://"), Length(max=300)],
+        validators=[Optional(), URL(message="Enter the website's full address, starting with https://"),
+                    Length(max=300, message="Website addresses are 300 characters or fewer.")],
     )
     description = TextAreaField(
         "About the agency",
@@ -34,7 +46,7 @@ class AgencyForm(FlaskForm):
     domains = TextAreaField(
         "Email domains it owns",
         description="One per line, like council.gov.uk. People whose verified address is on one of these join at once.",
-        validators=[Length(max=2000)],
+        validators=[Length(max=2000, message="The list of domains is 2000 characters or fewer.")],
     )
 
     def __init__(self, *args, country_choices=(), **kwargs):
@@ -46,27 +58,25 @@ class AgencyForm(FlaskForm):
 
 
 class NewAgencyForm(AgencyForm):
-    slug = StringField(
-        "Short name for its address",
-        description="Used in links: /agencies/leeds-city-council",
-        validators=[DataRequired("Enter a short name."), Length(max=80), _SLUG],
-    )
+    slug = _slug
 
 
-class JoinAgencyForm(FlaskForm):
+class JoinAgencyForm(SiteForm):
     message = TextAreaField(
         "Tell the agency's admins who you are (optional)",
         validators=[Length(max=500, message="Keep the note to 500 characters or fewer.")],
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SiteForm):
     decision = RadioField(
-        "Decision", choices=as_choices([("approve", "Approve"), ("decline", "Decline")]), validators=[InputRequired("Choose approve or decline.")]
+        "Decision", choices=as_choices([("approve", "Approve"), ("decline", "Decline")]), validators=[InputRequired("Choose approve or decline.")],
+        invalid_choice_message="Choose approve or decline.",
     )
 
 
-class AgencyAdminForm(FlaskForm):
+class AgencyAdminForm(SiteForm):
     make_admin = RadioField(
-        "Agency admin", choices=as_choices([("yes", "Make admin"), ("no", "Remove admin")]), validators=[InputRequired("Choose an option.")]
+        "Agency admin", choices=as_choices([("yes", "Make admin"), ("no", "Remove admin")]), validators=[InputRequired("Choose an option.")],
+        invalid_choice_message="Choose whether to make them an admin.",
     )

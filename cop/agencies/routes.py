@@ -14,7 +14,8 @@ from cop.errors import ServiceError
 from cop.extensions import db
 from cop.text.markdown import render_markdown
 from cop.text.places import country_choices, country_name
-from cop.web import EmptyForm, attach_error, page_number, render_form, render_refused
+from cop.forms import EmptyForm
+from cop.web import attach_error, page_number, render_form, render_refused
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
 

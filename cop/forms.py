@@ -1,0 +1,51 @@
+"""The base every form derives from, and fields and checks in the site's own words.
+
+Forms check fields only; rules that span objects live in services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+#: What a person sees when an email address field cannot be an address.
+EMAIL_FORMAT_MESSAGE = "Enter an email address in the correct format, like name@council.gov.uk."
+
+
+class SiteForm(FlaskForm):
+    """A form that reports at most one problem per field, the first found, as GOV.UK's pattern asks.
+
+    A value that cannot be read at all (letters for a number) is reported before any rule about it.
+    """
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if len(field.errors) > 1:
+                field.errors = list(field.errors[:1])
+        return valid
+
+
+class EmptyForm(SiteForm):
+    """A form with only its CSRF token, for buttons that post."""
+
+
+class EmailAddress:
+    """An email address as the email-validator package reads it, without looking up its domain."""
+
+    field_flags = {"email": True}
+
+    def __init__(self, message: str = EMAIL_FORMAT_MESSAGE) -> None:
+        self.message = message
+
+    def __call__(self, form: SiteForm, field: Field) -> None:
+        if not field.data:
+            return
+        try:
+            validate_email(field.data.strip(), check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(self.message) from exc
