@@ -16,3 +16,9 @@ class TopicForm(SiteForm):
     )
     group = RadioField("Group", choices=as_choices(GROUPS.items()), default="practice", validators=[InputRequired("Choose a group.")],
                        invalid_choice_message="Choose practice or channel.")
+
+
+class RenameTopicForm(SiteForm):
+    name = StringField(
+        "New name", validators=[DataRequired("Enter a name for the topic."), Length(max=80, message="Topic names are 80 characters or fewer.")]
+    )

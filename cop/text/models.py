@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -22,6 +23,12 @@ class Topic(db.Model):
     #: "practice" or "channel" (see cop.text.taxonomy.GROUPS).
     group: so.Mapped[str] = so.mapped_column(sa.String(20), default="practice")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    #: When site admins stopped offering it; it stays on whatever already has it.
+    retired_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     def __repr__(self) -> str:
         return f"<Topic {self.slug}>"
