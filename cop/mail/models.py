@@ -14,6 +14,13 @@ from cop.extensions import db
 #: queued: waiting for the worker; stored: kept in the outbox only (no SMTP configured);
 #: sent: handed to the SMTP server; failed: retries exhausted, see last_error.
 MESSAGE_STATUSES = ("queued", "stored", "sent", "failed")
+#: What each status is called wherever a person reads it: the list, its filters and the message page.
+STATUS_LABELS = {
+    "queued": "Waiting to send",
+    "stored": "Kept here, not sent",
+    "sent": "Sent",
+    "failed": "Failed",
+}
 
 
 class OutboxMessage(db.Model):

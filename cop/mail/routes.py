@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from cop.mail import services
-from cop.mail.models import MESSAGE_STATUSES
+from cop.mail.models import MESSAGE_STATUSES, STATUS_LABELS
 from cop.web import page_number
 
 bp = Blueprint("mail", __name__, template_folder="templates")
@@ -19,7 +19,7 @@ def outbox():
     if status not in (None, *MESSAGE_STATUSES):
         status = None
     pagination = services.outbox_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], status)
-    return render_template("mail/outbox.html", pagination=pagination, status=status, statuses=MESSAGE_STATUSES)
+    return render_template("mail/outbox.html", pagination=pagination, status=status, labels=STATUS_LABELS)
 
 
 @bp.route("/admin/outbox/<int:message_id>")
@@ -28,4 +28,4 @@ def outbox_message(message_id: int):
     message = services.outbox_message(current_user, message_id)
     if message is None:
         abort(404)
-    return render_template("mail/outbox_message.html", message=message)
+    return render_template("mail/outbox_message.html", message=message, labels=STATUS_LABELS)

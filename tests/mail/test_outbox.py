@@ -171,3 +171,22 @@ def test_mail_is_rendered_outside_a_request(app, db, make_user, outbox):
     db.session.commit()
     [message] = outbox()
     assert "http://cop.test/auth/verify/" in message.body
+
+
+def test_outbox_words_each_status_one_way_and_counts_in_plain_english(app, client, db, as_user):
+    from cop.mail.models import STATUS_LABELS
+    from cop.mail.services import send_mail
+
+    as_user("site_admin")
+    send_mail("one@example.org", "Only one", "Body")
+    db.session.commit()
+    listing = client.get("/admin/outbox").get_data(as_text=True)
+    assert "1 message<" in listing and "1 messages" not in listing
+    assert STATUS_LABELS["stored"] in listing and ">stored<" not in listing
+    message_id = db.session.scalar(sa.select(OutboxMessage.id))
+    page = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert STATUS_LABELS["stored"] in page, "the message page uses the list's word for its status"
+    send_mail("two@example.org", "Another", "Body")
+    db.session.commit()
+    assert "2 messages" in client.get("/admin/outbox").get_data(as_text=True)
+    assert "No messages with the status “Failed”." in client.get("/admin/outbox?status=failed").get_data(as_text=True)
