@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
+from email_validator import EmailNotValidError, validate_email
+
 #: Environments the app knows; anything else is refused at start.
 ENVIRONMENTS = ("development", "production", "testing")
 
@@ -76,6 +78,18 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
             )
         secret = _development_secret(instance)
 
+    contact_email = (env.get("COP_CONTACT_EMAIL") or "").strip()
+    if contact_email:
+        try:
+            validate_email(contact_email, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ConfigError(f"COP_CONTACT_EMAIL must be an email address, not {contact_email!r}") from exc
+    elif production:
+        raise ConfigError(
+            "COP_CONTACT_EMAIL is not set. Production refuses to start without it: the accessibility statement "
+            "tells people where to write when they cannot use a page. Set it to an address the site's team reads."
+        )
+
     redis_url = env.get("REDIS_URL") or None
     db_url = database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'cop.sqlite3'}")
     smtp_host = env.get("COP_MAIL_SERVER") or None
@@ -86,7 +100,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "TESTING": environment == "testing",
         "COP_BASE_URL": (env.get("COP_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "COP_SITE_NAME": env.get("COP_SITE_NAME", "cop"),
-        "COP_CONTACT_EMAIL": env.get("COP_CONTACT_EMAIL", "hello@cop.invalid"),
+        #: Where people write about the site (the accessibility statement); required in production.
+        "COP_CONTACT_EMAIL": contact_email,
         # Storage
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -81,6 +81,7 @@ def environ_for_tests(database_url: str, **extra: str) -> dict[str, str]:
         "REDIS_URL": REDIS_URL,
         "COP_TASKS_IMMEDIATE": "1",
         "COP_BASE_URL": "http://cop.test",
+        "COP_CONTACT_EMAIL": "team@cop.example",
         **extra,
     }
 
@@ -216,13 +217,16 @@ def make_agency(app) -> Callable[..., Any]:
 
 @pytest.fixture()
 def make_user(app) -> Callable[..., Any]:
-    """Create and commit a verified user; returns its id. Password is PASSWORD."""
+    """Create and commit a verified practitioner; returns its id. Password is PASSWORD."""
     from cop.accounts.models import User
     from cop.agencies.models import Agency
     from cop.clock import utcnow
 
     def make(email: str | None = None, *, name: str = "Test Person", role: str = "member", agency: str | None = None,
              verified: bool = True, **fields: Any) -> int:
+        # A practitioner whose profile says what they do, so lists show them; pass job_title="" or level=None for one that does not.
+        fields.setdefault("job_title", "Digital officer")
+        fields.setdefault("level", "202")
         with app.app_context():
             agency_obj = _db.session.scalar(sa.select(Agency).where(Agency.slug == agency)) if agency else None
             user = User(

@@ -16,6 +16,22 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         load_config(str(tmp_path), {})  # production is the default
 
 
+def test_production_refuses_to_start_without_a_contact_address(tmp_path):
+    with pytest.raises(ConfigError, match="COP_CONTACT_EMAIL"):
+        load_config(str(tmp_path), {"COP_ENV": "production", "COP_SECRET_KEY": "s" * 40})
+    with pytest.raises(ConfigError, match="COP_CONTACT_EMAIL must be an email address"):
+        load_config(str(tmp_path), {"COP_ENV": "production", "COP_SECRET_KEY": "s" * 40, "COP_CONTACT_EMAIL": "nobody"})
+    config = load_config(str(tmp_path), {"COP_ENV": "production", "COP_SECRET_KEY": "s" * 40, "COP_CONTACT_EMAIL": "team@cop.example"})
+    assert config["COP_CONTACT_EMAIL"] == "team@cop.example"
+
+
+def test_accessibility_statement_names_the_configured_contact(app, client):
+    app.config["COP_CONTACT_EMAIL"] = "access@council.example"
+    page = client.get("/accessibility").get_data(as_text=True)
+    assert 'href="mailto:access@council.example"' in page
+    assert "cop.invalid" not in page
+
+
 def test_unknown_environment_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="COP_ENV"):
         load_config(str(tmp_path), {"COP_ENV": "staging", "COP_SECRET_KEY": "x"})
@@ -85,7 +101,7 @@ def test_security_headers_on_every_response(client):
 
 
 def test_production_sends_hsts_and_secure_cookies(tmp_path):
-    app = create_app({"ENVIRON": {"COP_ENV": "production", "COP_SECRET_KEY": "s" * 40,
+    app = create_app({"ENVIRON": {"COP_ENV": "production", "COP_SECRET_KEY": "s" * 40, "COP_CONTACT_EMAIL": "team@cop.example",
                                   "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"},
                       "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
