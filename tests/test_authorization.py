@@ -66,6 +66,10 @@ POLICY: dict[tuple[str, str], str] = {
     ("accounts.admin_set_role", "POST"): "site_admin",
     ("text.admin_topics", "GET"): "site_admin",
     ("text.admin_topics", "POST"): "site_admin",
+    ("text.admin_topic", "GET"): "site_admin",
+    ("text.admin_topic", "POST"): "site_admin",
+    ("text.retire_topic", "POST"): "site_admin",
+    ("text.restore_topic", "POST"): "site_admin",
     ("mail.outbox", "GET"): "site_admin",
     ("mail.outbox_message", "GET"): "site_admin",
 }
@@ -128,6 +132,7 @@ class World:
     people: dict[str, int]
     request_id: int
     message_id: int
+    topic_id: int
 
 
 @pytest.fixture()
@@ -136,6 +141,7 @@ def world(app, make_agency, make_user) -> World:
     a pending request from away's member to join home, and one outbox message."""
     from cop.agencies.models import JoinRequest
     from cop.mail.models import OutboxMessage
+    from cop.text.models import Topic
 
     home_id = make_agency("home", domains=["home.example"])
     make_agency("away", domains=["away.example"])
@@ -152,7 +158,8 @@ def world(app, make_agency, make_user) -> World:
         message = OutboxMessage(recipient="member@home.example", subject="Hello", body="A message.")
         _db.session.add_all([request, message])
         _db.session.commit()
-        return World(people=people, request_id=request.id, message_id=message.id)
+        topic_id = _db.session.scalar(sa.select(Topic.id).order_by(Topic.id).limit(1))
+        return World(people=people, request_id=request.id, message_id=message.id, topic_id=topic_id)
 
 
 def url_arguments(world: World) -> dict[str, object]:
@@ -162,6 +169,7 @@ def url_arguments(world: World) -> dict[str, object]:
         "user_id": world.people["member"],
         "request_id": world.request_id,
         "message_id": world.message_id,
+        "topic_id": world.topic_id,
         # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
         "token": "not-a-real-token",
     }

@@ -66,11 +66,29 @@ def test_seed_demo_is_idempotent(runner, app):
         levels = set(db.session.scalars(sa.select(User.level)))
         mentors = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.mentoring_capacity > 0))
         countries = set(db.session.scalars(sa.select(Agency.country)))
-    assert levels == {"101", "202", "303"} and mentors >= 10 and {"GB", "AU"} <= countries
+    assert levels == {"101", "202", "303", None} and mentors >= 10 and {"GB", "AU"} <= countries
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0
     assert "0 agencies and 0 people added" in result.output
     assert (count(app, Agency), count(app, User)) == (agencies, people)
+
+
+def test_demo_staff_are_not_listed_as_practitioners_and_everyone_else_is(runner, app, client):
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        from cop.extensions import db
+
+        staff = list(db.session.scalars(sa.select(User).where(User.site_role != "member")))
+        unlisted = db.session.scalar(sa.select(sa.func.count(User.id)).where(sa.or_(User.level.is_(None), User.job_title == "")))
+        assert {u.email for u in staff} == {"admin@cop.example", "moderator@cop.example"}
+        for user in staff:
+            assert (user.level, user.job_title, user.skills, user.mentoring_capacity) == (None, "", [], 0)
+    assert unlisted == 2, "every demo practitioner says what they do"
+    page = client.get("/people").get_data(as_text=True)
+    assert f"{PEOPLE_COUNT - 2} people" in page
+    assert "Admin</a>" not in page and "Moderator</a>" not in page
+    home = client.get("/").get_data(as_text=True)
+    assert f"{PEOPLE_COUNT - 2} practitioners" in home
 
 
 def test_demo_sign_ins_work(runner, app, client):

@@ -69,8 +69,8 @@ class User(db.Model):
     job_title: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     #: Markdown source; rendered with cop.text.markdown.render_markdown.
     bio: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    #: A key of LEVELS.
-    level: so.Mapped[str] = so.mapped_column(sa.String(3), default="101")
+    #: A key of LEVELS; None until the person says (staff accounts may never).
+    level: so.Mapped[Optional[str]] = so.mapped_column(sa.String(3))
     #: ISO 3166-1 alpha-2 code.
     country: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2))
     region: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
@@ -124,6 +124,11 @@ class User(db.Model):
         if self.site_role != "member":
             return self.site_role
         return "agency_admin" if self.is_agency_admin and self.agency_id else "member"
+
+    @property
+    def describes_their_work(self) -> bool:
+        """True once the profile says what they do (a job title and a level): only then are they listed."""
+        return bool(self.job_title) and self.level is not None
 
     @property
     def email_domain(self) -> str:

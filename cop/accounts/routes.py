@@ -17,7 +17,7 @@ from cop.text.places import country_choices, country_name
 from cop.text.services import list_topics, topic_choices
 from cop.urls import is_safe_next
 from cop.forms import EmptyForm
-from cop.web import attach_error, page_number, render_form, render_refused
+from cop.web import act_and_redirect, attach_error, page_number, render_form
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,8 @@ def verify_email(token: str):
         flash(f"Your email address is confirmed, and you are now a member of {user.agency.name}. Sign in to continue.", "success")
     else:
         flash("Your email address is confirmed. Sign in to continue.", "success")
-    return redirect(url_for("accounts.login"))
+    # A new member's next step is their profile: sign-in leads there.
+    return redirect(url_for("accounts.login", next=url_for("accounts.edit_profile")))
 
 
 @bp.route("/auth/verify", methods=["GET", "POST"])
@@ -122,6 +123,9 @@ def login():
             db.session.commit()
             log.info("user %s signed in", user.id)
             flash(f"Signed in as {user.display_name}.", "success")
+            # Members who have not said what they do yet are shown what their profile lacks (staff need not).
+            if next_url is None and user.site_role == "member" and not user.describes_their_work:
+                next_url = url_for("accounts.edit_profile")
             return redirect(next_url or url_for("site.home"))
         return render_form("accounts/login.html", form, status, next_url=next_url, not_verified=not_verified)
     return render_form("accounts/login.html", form, next_url=next_url, not_verified=False)
@@ -201,10 +205,13 @@ def edit_profile():
         topic_choices=topic_choices(),
         country_choices=country_choices(),
     )
+    start = services.profile_start(user)
     if request.method == "GET":
         form.skills.data = [t.id for t in user.skills]
         form.interests.data = [t.id for t in user.interests]
-        form.country.data = user.country or ""
+        form.country.data = user.country or start.country or ""
+        if start.time_zone:
+            form.time_zone.data = start.time_zone
     if form.validate_on_submit():
         changes = services.ProfileChanges(
             display_name=form.display_name.data,
@@ -223,11 +230,11 @@ def edit_profile():
             services.update_profile(user, user, changes)
         except ServiceError as error:
             db.session.rollback()
-            return render_form("accounts/profile_edit.html", form, attach_error(form, error), user=user)
+            return render_form("accounts/profile_edit.html", form, attach_error(form, error), user=user, start=start)
         db.session.commit()
         flash("Your profile has been saved.", "success")
         return redirect(url_for("accounts.person", user_id=user.id))
-    return render_form("accounts/profile_edit.html", form, user=user)
+    return render_form("accounts/profile_edit.html", form, user=user, start=start)
 
 
 @bp.route("/people")
@@ -267,22 +274,12 @@ def person(user_id: int):
 # ---------------------------------------------------------------- site admin: people and roles
 
 
-def _users_page(error: ServiceError | None = None):
-    query = request.args.get("q", "")
-    pagination = services.users_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], query)
-    return render_refused(
-        "accounts/admin_users.html",
-        error,
-        pagination=pagination,
-        q=query,
-        form=forms.SiteRoleForm(formdata=None),
-    )
-
-
 @bp.route("/admin/users")
 @login_required
 def admin_users():
-    return _users_page()
+    query = request.args.get("q", "")
+    pagination = services.users_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], query)
+    return render_template("accounts/admin_users.html", pagination=pagination, q=query, form=forms.SiteRoleForm(formdata=None))
 
 
 @bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
@@ -290,13 +287,8 @@ def admin_users():
 def admin_set_role(user_id: int):
     services.require_site_admin(current_user)
     form = forms.SiteRoleForm()
-    if not form.validate_on_submit():
-        return _users_page(ServiceError("Choose a role from the list."))
-    try:
-        user = services.set_site_role(current_user, user_id, form.role.data)
-    except ServiceError as error:
-        db.session.rollback()
-        return _users_page(error)
-    db.session.commit()
-    flash(f"{user.display_name} is now a {user.site_role.replace('_', ' ')}.", "success")
-    return redirect(url_for("accounts.admin_users"))
+    return act_and_redirect(
+        form, lambda: services.set_site_role(current_user, user_id, form.role.data),
+        lambda user: f"{user.display_name} is now a {user.site_role.replace('_', ' ')}.",
+        next_url if is_safe_next(next_url := request.args.get("next")) else url_for("accounts.admin_users"),
+    )

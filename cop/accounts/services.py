@@ -24,7 +24,8 @@ from cop.extensions import db, insert_unless_present
 from cop.forms import EMAIL_FORMAT_MESSAGE
 from cop.mail.services import send_mail
 from cop.signals import email_verified
-from cop.text.places import check_country, check_time_zone
+from cop.text.places import check_country, check_time_zone, country_name, time_zones_in
+from cop.text.models import Topic
 from cop.text.services import topics_by_ids
 from cop.urls import external_url
 
@@ -279,6 +280,15 @@ class ProfileChanges:
     interest_ids: list[int]
 
 
+def _chosen_topics(current: list[Topic], ids: list[int], field: str) -> list[Topic]:
+    """The topics chosen from those on offer, keeping any retired topic the profile already has."""
+    chosen = topics_by_ids(ids)
+    if len(chosen) != len(set(ids)) or any(topic.is_retired for topic in chosen):
+        raise ServiceError(f"Choose {field} from the list.", field=field)
+    kept = [topic for topic in current if topic.is_retired]
+    return sorted(chosen + kept, key=lambda topic: topic.name)
+
+
 def update_profile(actor: User, user: User, changes: ProfileChanges) -> User:
     """Save a profile; only its owner (or a site admin) may."""
     if actor.id != user.id and not actor.is_site_admin:
@@ -292,12 +302,8 @@ def update_profile(actor: User, user: User, changes: ProfileChanges) -> User:
         raise ServiceError("Choose your experience level.", field="level")
     if not 0 <= changes.mentoring_capacity <= MAX_MENTEES:
         raise ServiceError(f"Mentoring capacity must be between 0 and {MAX_MENTEES}.", field="mentoring_capacity")
-    skills = topics_by_ids(changes.skill_ids)
-    interests = topics_by_ids(changes.interest_ids)
-    if len(skills) != len(set(changes.skill_ids)):
-        raise ServiceError("Choose skills from the list.", field="skills")
-    if len(interests) != len(set(changes.interest_ids)):
-        raise ServiceError("Choose interests from the list.", field="interests")
+    skills = _chosen_topics(user.skills, changes.skill_ids, "skills")
+    interests = _chosen_topics(user.interests, changes.interest_ids, "interests")
     user.display_name = display_name
     user.job_title = changes.job_title.strip()
     user.bio = changes.bio
@@ -314,13 +320,68 @@ def update_profile(actor: User, user: User, changes: ProfileChanges) -> User:
     return user
 
 
-def people_page(page: int, per_page: int, level: Optional[str] = None, topic_slug: Optional[str] = None, mentors_only: bool = False):
-    """A page of verified, active people, newest first, with agencies and skills loaded."""
-    from cop.text.models import Topic
+@dataclass
+class ProfileStart:
+    """What a profile still lacks, and what the site suggests for a first save."""
 
+    missing: list[str]
+    listed: bool
+    country: Optional[str]
+    time_zone: Optional[str]
+    time_zone_reason: str
+
+
+def profile_start(user: User) -> ProfileStart:
+    """What is missing from a profile and, before its first save, a country and time zone to start from.
+
+    The time zone most of the agency's members use, else the only one of the agency's country.
+    """
+    missing = [
+        label for label, absent in (
+            ("your job title", not user.job_title),
+            ("your experience level", user.level is None),
+            ("skills you can share", not user.skills),
+            ("what you want to learn", not user.interests),
+        ) if absent
+    ]
+    country = zone = None
+    reason = ""
+    first_save = user.level is None
+    if first_save and user.agency is not None:
+        agency = user.agency
+        country = user.country or agency.country
+        colleagues = db.session.execute(
+            sa.select(User.time_zone, sa.func.count(User.id).label("n"))
+            .where(User.agency_id == agency.id, User.id != user.id, User.level.is_not(None), User.time_zone != "UTC")
+            .group_by(User.time_zone)
+            .order_by(sa.desc("n"), User.time_zone)
+            .limit(1)
+        ).first()
+        zones = time_zones_in(agency.country)
+        if colleagues is not None:
+            zone, reason = colleagues.time_zone, f"Suggested because most of {agency.name}'s members use it."
+        elif len(zones) == 1:
+            zone, reason = zones[0], f"Suggested from {agency.name}'s country, {country_name(agency.country)}."
+        if user.time_zone != "UTC":
+            zone, reason = None, ""
+    return ProfileStart(missing=missing, listed=user.describes_their_work, country=country, time_zone=zone, time_zone_reason=reason)
+
+
+def _listed() -> sa.ColumnElement[bool]:
+    """People others can find: active, confirmed, and saying what they do (a job title and a level)."""
+    return sa.and_(
+        User.is_active.is_(True),
+        User.email_verified_at.is_not(None),
+        User.job_title != "",
+        User.level.is_not(None),
+    )
+
+
+def people_page(page: int, per_page: int, level: Optional[str] = None, topic_slug: Optional[str] = None, mentors_only: bool = False):
+    """A page of the people others can find, by name, with agencies and skills loaded."""
     stmt = (
         sa.select(User)
-        .where(User.is_active.is_(True), User.email_verified_at.is_not(None))
+        .where(_listed())
         .options(so.selectinload(User.agency), so.selectinload(User.skills))
         .order_by(User.display_name, User.id)
     )
@@ -371,10 +432,10 @@ def users_page(actor: Optional[User], page: int, per_page: int, query: str = "")
 
 
 def newest_people(limit: int) -> list[User]:
-    """The people who joined most recently, for the home page."""
+    """The people who joined most recently and have said what they do, for the home page."""
     stmt = (
         sa.select(User)
-        .where(User.is_active.is_(True), User.email_verified_at.is_not(None))
+        .where(_listed())
         .options(so.selectinload(User.agency))
         .order_by(User.created_at.desc(), User.id.desc())
         .limit(limit)
@@ -383,7 +444,5 @@ def newest_people(limit: int) -> list[User]:
 
 
 def people_count() -> int:
-    """How many verified, active people there are."""
-    return db.session.scalar(
-        sa.select(sa.func.count(User.id)).where(User.is_active.is_(True), User.email_verified_at.is_not(None))
-    ) or 0
+    """How many people others can find."""
+    return db.session.scalar(sa.select(sa.func.count(User.id)).where(_listed())) or 0

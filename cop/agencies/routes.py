@@ -15,7 +15,7 @@ from cop.extensions import db
 from cop.text.markdown import render_markdown
 from cop.text.places import country_choices, country_name
 from cop.forms import EmptyForm
-from cop.web import attach_error, page_number, render_form, render_refused
+from cop.web import act_and_redirect, attach_error, page_number, render_form
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
 
@@ -71,25 +71,20 @@ def new_agency():
     return render_form("agencies/agency_form.html", form, agency=None)
 
 
-def _agency_page(agency, join_form=None, error: ServiceError | None = None):
-    """The agency page, with a refusal shown atop it when there is one."""
-    return render_refused(
+@bp.route("/agencies/<slug>")
+def agency(slug: str):
+    agency = _agency_or_404(slug)
+    return render_template(
         "agencies/agency.html",
-        error,
         agency=agency,
         members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
         standing=services.agency_standing(current_user, agency),
         description_html=render_markdown(agency.description),
         country=country_name(agency.country),
         levels=GOVERNMENT_LEVELS,
-        join_form=join_form or forms.JoinAgencyForm(formdata=None),
+        join_form=forms.JoinAgencyForm(formdata=None),
         button_form=EmptyForm(formdata=None),
     )
-
-
-@bp.route("/agencies/<slug>")
-def agency(slug: str):
-    return _agency_page(_agency_or_404(slug))
 
 
 @bp.route("/agencies/<slug>/edit", methods=["GET", "POST"])
@@ -128,40 +123,34 @@ def edit_agency(slug: str):
 def join_agency(slug: str):
     agency = _agency_or_404(slug)
     form = forms.JoinAgencyForm()
-    if not form.validate_on_submit():
-        return _agency_page(agency, form, ServiceError(" ".join(e for errs in form.errors.values() for e in errs)))
-    try:
-        outcome = services.join_agency(current_user, agency, form.message.data or "")
-    except ServiceError as error:
-        db.session.rollback()
-        return _agency_page(agency, form, error)
-    db.session.commit()
-    if outcome == "joined":
-        flash(f"You are now a member of {agency.name}.", "success")
-    else:
-        flash(f"You have asked to join {agency.name}. Its admins will decide, and we will email you.", "success")
-    return redirect(url_for("agencies.agency", slug=slug))
+
+    def joined(outcome: str) -> str:
+        if outcome == "joined":
+            return f"You are now a member of {agency.name}."
+        return f"You have asked to join {agency.name}. Its admins will decide, and we will email you."
+
+    return act_and_redirect(
+        form, lambda: services.join_agency(current_user, agency, form.message.data or ""), joined,
+        url_for("agencies.agency", slug=slug),
+    )
 
 
 @bp.route("/agencies/<slug>/leave", methods=["POST"])
 @login_required
 def leave_agency(slug: str):
     agency = _agency_or_404(slug)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if current_user.agency_id != agency.id:
-            return _agency_page(agency, error=ServiceError(f"You are not a member of {agency.name}."))
-        services.leave_agency(current_user)
-        db.session.commit()
-        flash(f"You are no longer a member of {agency.name}.", "success")
-    return redirect(url_for("agencies.agency", slug=slug))
+    return act_and_redirect(
+        EmptyForm(), lambda: services.leave_agency(current_user, agency),
+        lambda left: f"You are no longer a member of {left.name}.", url_for("agencies.agency", slug=slug),
+    )
 
 
-def _requests_page(agency, error: ServiceError | None = None):
-    """The agency's admin page: pending requests and members, with a refusal atop it when there is one."""
-    return render_refused(
+@bp.route("/agencies/<slug>/requests")
+@login_required
+def agency_requests(slug: str):
+    agency = _agency_or_404(slug)
+    return render_template(
         "agencies/agency_requests.html",
-        error,
         agency=agency,
         requests=services.pending_requests(current_user, agency),
         members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
@@ -172,26 +161,13 @@ def _requests_page(agency, error: ServiceError | None = None):
     )
 
 
-@bp.route("/agencies/<slug>/requests")
-@login_required
-def agency_requests(slug: str):
-    return _requests_page(_agency_or_404(slug))
-
-
-def _agency_admin_action(slug: str, form, invalid: str, act: Callable, done: Callable[[Any, Any], str]):
-    """Run one of an agency admin's actions from its form; a refusal is shown on the admin page."""
+def _agency_admin_action(slug: str, form, act: Callable, done: Callable[[Any, Any], str]):
+    """Run one of an agency admin's actions from its form, then go back to the admin page."""
     agency = _agency_or_404(slug)
     services.require_agency_manager(current_user, agency)
-    if not form.validate_on_submit():
-        return _requests_page(agency, ServiceError(invalid))
-    try:
-        result = act(agency)
-    except ServiceError as error:
-        db.session.rollback()
-        return _requests_page(agency, error)
-    db.session.commit()
-    flash(done(result, agency), "success")
-    return redirect(url_for("agencies.agency_requests", slug=slug))
+    return act_and_redirect(
+        form, lambda: act(agency), lambda result: done(result, agency), url_for("agencies.agency_requests", slug=slug)
+    )
 
 
 @bp.route("/agencies/<slug>/requests/<int:request_id>", methods=["POST"])
@@ -199,7 +175,7 @@ def _agency_admin_action(slug: str, form, invalid: str, act: Callable, done: Cal
 def decide_request(slug: str, request_id: int):
     form = forms.DecisionForm()
     return _agency_admin_action(
-        slug, form, "Choose approve or decline.",
+        slug, form,
         lambda agency: services.decide_join_request(current_user, agency, request_id, form.decision.data == "approve"),
         lambda decided, agency: f"{decided.user.display_name}'s request was {decided.status}.",
     )
@@ -210,7 +186,7 @@ def decide_request(slug: str, request_id: int):
 def set_member_admin(slug: str, user_id: int):
     form = forms.AgencyAdminForm()
     return _agency_admin_action(
-        slug, form, "Choose whether to make them an admin.",
+        slug, form,
         lambda agency: services.set_agency_admin(current_user, agency, user_id, form.make_admin.data == "yes"),
         lambda member, agency: f"{member.display_name} is {'now' if member.is_agency_admin else 'no longer'} an admin of {agency.name}.",
     )
@@ -220,7 +196,7 @@ def set_member_admin(slug: str, user_id: int):
 @login_required
 def remove_member(slug: str, user_id: int):
     return _agency_admin_action(
-        slug, EmptyForm(), "Your form had expired. Try again.",
+        slug, EmptyForm(),
         lambda agency: services.remove_member(current_user, agency, user_id),
         lambda member, agency: f"{member.display_name} is no longer a member of {agency.name}.",
     )

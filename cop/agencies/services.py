@@ -338,11 +338,10 @@ def decide_join_request(actor: Optional[User], agency: Agency, request_id: int, 
     return request
 
 
-def leave_agency(user: User) -> Agency:
+def leave_agency(user: User, agency: Agency) -> Agency:
     """Stop being a member of one's agency."""
-    if user.agency is None:
-        raise ServiceError("You do not belong to an agency.")
-    agency = user.agency
+    if user.agency_id != agency.id:
+        raise ServiceError(f"You are not a member of {agency.name}.")
     user.agency = None
     user.is_agency_admin = False
     db.session.flush()

@@ -1,5 +1,6 @@
 """Registration, verification, sign-in, reset and password change, through the pages."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -272,3 +273,39 @@ def test_forms_refuse_posts_without_csrf_token(app, client, make_user):
     assert response.status_code == 400
     assert "Your form had expired" in response.get_data(as_text=True)
     assert count_users(app) == 0
+
+
+def test_a_new_member_is_led_to_their_profile_with_a_time_zone_suggested(app, client, outbox, make_agency, make_user):
+    make_agency("cardiff", name="Cardiff Council", domains=["cardiff.example"], country="GB")
+    register(client, email="new@cardiff.example", name="Nia New")
+    response = client.get(link_in(outbox()[0]))
+    assert response.location.endswith("/auth/login?next=/profile")
+    response = client.post(response.location, data={"email": "new@cardiff.example", "password": NEW_PASSWORD})
+    assert response.location.endswith("/profile")
+    page = html.unescape(client.get("/profile").get_data(as_text=True))
+    assert "Your profile is missing" in page and "your job title" in page and "your experience level" in page
+    assert "you are not listed on People" in page
+    assert '<option value="Europe/London" selected>' in page
+    assert "Suggested from Cardiff Council's country, United Kingdom." in page
+    assert '<option value="GB" selected>' in page
+    # Nobody sees an empty profile listed yet.
+    assert "Nia New" not in client.get("/people").get_data(as_text=True)
+    assert "Nia New" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_suggested_time_zone_follows_the_agency_s_members(app, client, make_agency, make_user, sign_in):
+    make_agency("sydney", name="Sydney Council", country="AU")
+    for _ in range(2):
+        make_user(agency="sydney", time_zone="Australia/Sydney")
+    make_user(agency="sydney", time_zone="Australia/Perth")
+    newcomer = make_user(agency="sydney", level=None, job_title="")
+    sign_in(newcomer)
+    page = html.unescape(client.get("/profile").get_data(as_text=True))
+    assert '<option value="Australia/Sydney" selected>' in page
+    assert "most of Sydney Council's members use it" in page
+
+
+def test_signing_in_with_a_filled_profile_goes_home(client, make_user):
+    make_user("jo@example.org")
+    response = client.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD})
+    assert response.location.endswith("/")

@@ -64,7 +64,7 @@ def test_profile_bad_input_changes_nothing(client, db, as_user, overrides, messa
     assert message in response.get_data(as_text=True)
     user = db.session.get(User, user_id)
     assert user.display_name == "Test Person"
-    assert user.bio == "" and user.skills == [] and user.level == "101"
+    assert user.bio == "" and user.skills == [] and user.level == "202"
 
 
 def test_script_in_bio_is_stored_but_never_run(client, db, as_user):

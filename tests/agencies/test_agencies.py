@@ -36,10 +36,12 @@ def test_join_request_approved_by_agency_admin(app, client, db, make_agency, mak
     [mail] = outbox()
     assert mail.recipient == "boss@leeds.example" and "I started last week" in mail.body
 
-    # Asking twice is refused with a message, and stores nothing new.
-    response = client.post("/agencies/leeds/join", data={})
-    assert response.status_code == 409
-    assert "already asked" in response.get_data(as_text=True)
+    # Asking twice is refused with a message on the agency's page (after a redirect, so a reload
+    # sends nothing again), and stores nothing new.
+    response = client.post("/agencies/leeds/join", data={}, follow_redirects=True)
+    assert response.request.path == "/agencies/leeds"
+    page = response.get_data(as_text=True)
+    assert "govuk-error-summary" in page and "already asked" in page
     assert db.session.scalar(sa.select(sa.func.count(JoinRequest.id))) == 1
 
     request_id = db.session.scalar(sa.select(JoinRequest.id))
@@ -53,8 +55,9 @@ def test_join_request_approved_by_agency_admin(app, client, db, make_agency, mak
     db.session.expire_all()
     assert db.session.get(User, user_id).agency.slug == "leeds"
     assert outbox()[-1].recipient == "jo@gmail.example"
-    response = client.post(f"/agencies/leeds/requests/{request_id}", data={"decision": "decline"})
-    assert response.status_code == 409
+    response = client.post(f"/agencies/leeds/requests/{request_id}", data={"decision": "decline"}, follow_redirects=True)
+    assert response.request.path == "/agencies/leeds/requests"
+    assert "That request was already approved." in response.get_data(as_text=True)
 
 
 def test_join_unknown_agency_is_404(client, as_user):
@@ -109,8 +112,9 @@ def test_last_agency_admin_cannot_step_down(client, db, make_agency, make_user, 
     admin_id = make_user(role="agency_admin", agency="leeds")
     sign_in(admin_id)
     response = client.post(f"/agencies/leeds/members/{admin_id}/admin", data={"make_admin": "no"})
-    assert response.status_code == 409
-    assert "at least one admin" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.location.endswith("/agencies/leeds/requests")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "govuk-error-summary" in page and "at least one admin" in page
     assert db.session.get(User, admin_id).is_agency_admin
 
 
@@ -136,8 +140,8 @@ def test_agency_admin_manages_members(client, db, make_agency, make_user, sign_i
     sign_in(admin_id)
     assert client.post(f"/agencies/leeds/members/{member_id}/admin", data={"make_admin": "yes"}).status_code == 302
     assert db.session.get(User, member_id).is_agency_admin
-    response = client.post(f"/agencies/leeds/members/{outsider_id}/remove", data={})
-    assert response.status_code == 400
+    response = client.post(f"/agencies/leeds/members/{outsider_id}/remove", data={}, follow_redirects=True)
+    assert response.request.path == "/agencies/leeds/requests"
     assert "is not a member of this agency" in response.get_data(as_text=True)
     response = client.post(f"/agencies/leeds/members/{member_id}/remove", data={})
     assert response.status_code == 302
@@ -171,3 +175,38 @@ def test_agency_list_counts_active_people(client, make_agency, make_user):
     assert 'govuk-table__cell--numeric">2</td>' in leeds_row
     york_row = page[page.index("York Council"):]
     assert 'govuk-table__cell--numeric">0</td>' in york_row
+
+
+def test_every_refused_action_ends_on_a_page_that_reload_does_not_resend(client, db, make_agency, make_user, sign_in):
+    """A refusal is shown on the page the button was on, reached by a redirect."""
+    make_agency("leeds")
+    member_id = make_user(agency="leeds")
+    sign_in(member_id)
+    response = client.post("/agencies/leeds/join", data={})
+    assert response.status_code == 302 and response.location.endswith("/agencies/leeds")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "You are already a member of Leeds." in page
+    # Shown once: the next visit is clean.
+    assert "already a member" not in client.get("/agencies/leeds").get_data(as_text=True)
+
+
+def test_a_refused_role_change_returns_to_the_same_list(client, db, as_user, make_user):
+    admin_id = as_user("site_admin")
+    response = client.post(f"/admin/users/{admin_id}/role?next=/admin/users%3Fq%3Dsid", data={"role": "member"})
+    assert response.status_code == 302 and response.location.endswith("/admin/users?q=sid")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "You cannot remove your own site admin role" in page
+    # Somewhere else entirely is never where it goes back to.
+    response = client.post(f"/admin/users/{admin_id}/role?next=https://evil.example/", data={"role": "member"})
+    assert response.location.endswith("/admin/users")
+
+
+def test_an_agency_page_says_which_addresses_join_at_once(client, make_agency):
+    make_agency("leeds", name="Leeds City Council", domains=["leeds.example", "leeds.gov.example", "leedslibraries.example"])
+    make_agency("york", name="York Council")
+    page = client.get("/agencies/leeds").get_data(as_text=True)
+    assert (
+        "ends in\n      <strong>@leeds.example</strong>, <strong>@leeds.gov.example</strong> or "
+        "<strong>@leedslibraries.example</strong>\n      becomes a member of Leeds City Council at once."
+    ) in page
+    assert "has no email domains here yet" in client.get("/agencies/york").get_data(as_text=True)

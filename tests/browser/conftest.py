@@ -69,9 +69,10 @@ def seed(app) -> None:
 
     with app.app_context():
         leeds = create_agency(None, LEEDS.slug, LEEDS.name, "GB", "local", domains=[LEEDS.domain])
-        services.create_user(
+        admin = services.create_user(
             LEEDS_ADMIN.email, LEEDS_ADMIN.password, LEEDS_ADMIN.name, role="agency_admin", agency=leeds
         )
+        admin.job_title, admin.level = "Head of digital", "303"
         services.create_user(SITE_ADMIN.email, SITE_ADMIN.password, SITE_ADMIN.name, role="site_admin")
         db.session.commit()
         db.session.remove()

@@ -16,13 +16,13 @@ NEWCOMER = Account("Jo Bloggs", "jo.bloggs@example.org", "lantern-orchard-velvet
 BIO = "I run **resident consultations** across West Yorkshire.\n\n- online surveys\n- community workshops"
 
 
-def sign_in(page: Page, account: Account, axe_check) -> None:
-    """Sign in through the real form on the current sign-in page; the home page greets them."""
+def sign_in(page: Page, account: Account, axe_check, lands_on: str = r"/$") -> None:
+    """Sign in through the real form on the current sign-in page; the page it leads to greets them."""
     page.get_by_label("Email address").fill(account.email)
     page.get_by_label("Password", exact=True).fill(account.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text(f"Signed in as {account.name}.")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(lands_on))
     axe_check(page)
 
 
@@ -94,19 +94,19 @@ def test_newcomer_registers_confirms_edits_profile_and_joins_an_agency(
 
     # ------------------------------------------------------------ the newcomer follows it and signs in
     page.goto(verify_link)
-    expect(page).to_have_url(re.compile(r"/auth/login$"))
+    expect(page).to_have_url(re.compile(r"/auth/login\?next=/profile$"))
     expect(page.get_by_text("Your email address is confirmed. Sign in to continue.")).to_be_visible()
     axe_check(page)
-    sign_in(page, NEWCOMER, axe_check)
 
-    # ------------------------------------------------------------ profile
-    page.get_by_role("navigation", name="Account").get_by_role("link", name="Your profile").click()
-    expect(page.get_by_role("heading", name=NEWCOMER.name, level=1)).to_be_visible()
-    axe_check(page)
-    page.get_by_role("link", name="Edit your profile").click()
-    expect(page).to_have_url(re.compile(r"/profile$"))
+    # ------------------------------------------------------------ onboarding: signing in leads to the profile
+    sign_in(page, NEWCOMER, axe_check, lands_on=r"/profile$")
     expect(page.get_by_role("heading", name="Edit your profile", level=1)).to_be_visible()
-    axe_check(page)
+    missing = page.locator(".govuk-inset-text")
+    expect(missing).to_contain_text("Your profile is missing")
+    expect(missing.get_by_role("listitem")).to_have_text(
+        ["your job title", "your experience level", "skills you can share", "what you want to learn"]
+    )
+    expect(missing).to_contain_text("you are not listed on People")
 
     page.get_by_label("Job title").fill("Digital engagement officer")
     page.get_by_label("About you").fill(BIO)
