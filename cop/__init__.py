@@ -91,6 +91,8 @@ def register_extensions(app: Flask) -> None:
 
     # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
     import cop.mail.tasks  # noqa: F401
+    # The search module makes SQLite's full-text table whenever the schema is created.
+    import cop.text.search  # noqa: F401
 
     with app.app_context():
         check_sqlite_pragmas()

@@ -1,0 +1,233 @@
+"""Full-text search behind one interface: SQLite FTS5 on the embedded default, PostgreSQL tsvector otherwise.
+
+A domain keeps its things searchable by calling ``index_document`` and ``remove_document`` in the same
+transaction that changes them, and finds them with ``matching`` (a subquery of ids and relevance it joins
+to its own query, so its filters and paging still apply) and ``snippets`` (highlighted extracts for the
+rows on a page). Whatever people type is read as words, "quoted phrases" and prefix* terms and nothing
+else, so no input (unbalanced quotes, NEAR(, a lone *, 10,000 characters) is ever a syntax error.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from cop.extensions import db
+from cop.text.models import SearchEntry
+
+#: The FTS5 table over search_entries, and the triggers that keep it in step: SQLite only.
+#: Tables whose names start with FTS_TABLE are made here, not by the models (see is_managed_here).
+FTS_TABLE = "search_fts"
+SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, content='search_entries', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    f"CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END",
+    f"CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
+    f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS search_entries_au",
+    "DROP TRIGGER IF EXISTS search_entries_ad",
+    "DROP TRIGGER IF EXISTS search_entries_ai",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+#: PostgreSQL's text search configuration; English stemming, as the porter tokenizer does on SQLite.
+PG_CONFIG = "english"
+#: How much more a word in the title counts than one in the body (SQLite's bm25 column weights).
+TITLE_WEIGHT = 4.0
+#: Limits on what is read of a query: enough for any real search, and a bound on the work.
+MAX_QUERY_LENGTH = 256
+MAX_TERMS = 12
+#: Private-use characters that mark highlights inside the database's output; removed from indexed text.
+_START, _STOP = "\ue000", "\ue001"
+_WORD = re.compile(r"[^\W_]+(\*)?")
+_UNREADABLE = re.compile(r"[\x00-\x1f\x7f\ue000\ue001]")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One part of a query: a word, a phrase of several words, or a word to match as a prefix."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Extracts of a matching thing with the matched words marked, safe to put in a page."""
+
+    title: Markup
+    body: Markup
+
+
+def parse_query(raw: Optional[str]) -> list[Term]:
+    """The words, "phrases" and prefix* terms in what someone typed; everything else is ignored."""
+    raw = raw or ""
+    text = raw[:MAX_QUERY_LENGTH]
+    if len(raw) > MAX_QUERY_LENGTH and " " in text:
+        text = text.rsplit(" ", 1)[0]  # never half a word
+    text = _UNREADABLE.sub(" ", text)
+    parts = text.split('"')
+    if len(parts) % 2 == 0:
+        # An unbalanced quote: the last one is ignored, not an error.
+        parts[-2:] = [parts[-2] + " " + parts[-1]]
+    terms: list[Term] = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            words = tuple(match.group(0).rstrip("*").lower() for match in _WORD.finditer(part))
+            if words:
+                terms.append(Term(words))
+        else:
+            for match in _WORD.finditer(part):
+                word = match.group(0).rstrip("*").lower()
+                terms.append(Term((word,), prefix=bool(match.group(1)) and len(word) >= 2))
+    unique = list(dict.fromkeys(terms))
+    return unique[:MAX_TERMS]
+
+
+def fts5_query(terms: Iterable[Term]) -> str:
+    """An FTS5 MATCH expression that requires every term; each is quoted, so none is an operator."""
+    return " ".join(f'"{" ".join(term.words)}"' + ("*" if term.prefix else "") for term in terms)
+
+
+def _postgres_query(terms: list[Term]) -> sa.ColumnElement:
+    """A tsquery that requires every term, built only from bound values."""
+
+    def one(term: Term) -> sa.ColumnElement:
+        if term.prefix:
+            return sa.func.to_tsquery(PG_CONFIG, term.words[0] + ":*")
+        if len(term.words) > 1:
+            return sa.func.phraseto_tsquery(PG_CONFIG, " ".join(term.words))
+        return sa.func.plainto_tsquery(PG_CONFIG, term.words[0])
+
+    return functools.reduce(lambda left, right: left.op("&&")(right), (one(term) for term in terms))
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _clean(text: str) -> str:
+    return _UNREADABLE.sub(" ", text or "")
+
+
+def _postgres_document(title: str, body: str) -> sa.ColumnElement:
+    # The weights are constants of this module, written into the statement; the texts are bound values.
+    return sa.func.setweight(sa.func.to_tsvector(PG_CONFIG, title), sa.literal_column("'A'")).op("||")(
+        sa.func.setweight(sa.func.to_tsvector(PG_CONFIG, body), sa.literal_column("'B'"))
+    )
+
+
+def index_document(kind: str, object_id: int, title: str, body: str) -> None:
+    """Make a thing findable, or refresh what is indexed of it, in the current transaction."""
+    title, body = _clean(title), _clean(body)
+    entry = db.session.scalar(sa.select(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.object_id == object_id))
+    if entry is None:
+        entry = SearchEntry(kind=kind, object_id=object_id)
+        db.session.add(entry)
+    entry.title, entry.body = title, body
+    if _dialect() == "postgresql":
+        entry.document = _postgres_document(title, body)
+    db.session.flush()
+
+
+def remove_document(kind: str, object_id: int) -> None:
+    """Stop a thing being found, in the current transaction."""
+    db.session.execute(sa.delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.object_id == object_id))
+
+
+def _fts_table() -> sa.TableClause:
+    return sa.table(FTS_TABLE, sa.column("rowid"))
+
+
+def matching(kind: str, query: Optional[str]) -> Optional[sa.Subquery]:
+    """The things of one kind that match, as a subquery of (object_id, relevance; higher is better).
+
+    None when the query holds no words at all, so the caller can show everything instead.
+    """
+    terms = parse_query(query)
+    if not terms:
+        return None
+    if _dialect() == "postgresql":
+        tsquery = _postgres_query(terms)
+        stmt = sa.select(
+            SearchEntry.object_id.label("object_id"),
+            sa.func.ts_rank_cd(SearchEntry.document, tsquery).label("relevance"),
+        ).where(SearchEntry.kind == kind, SearchEntry.document.op("@@")(tsquery))
+    else:
+        fts = _fts_table()
+        stmt = (
+            sa.select(
+                SearchEntry.object_id.label("object_id"),
+                # bm25 is lower for better matches; negated so that higher is better on both databases.
+                (-sa.func.bm25(sa.literal_column(FTS_TABLE), TITLE_WEIGHT, 1.0)).label("relevance"),
+            )
+            .select_from(fts)
+            .join(SearchEntry, SearchEntry.id == fts.c.rowid)
+            .where(SearchEntry.kind == kind, sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(terms)))
+        )
+    return stmt.subquery(f"{kind}_matches")
+
+
+def _marked(text: Optional[str]) -> Markup:
+    """Escape the database's extract, then turn its private markers into <mark> elements."""
+    return Markup(str(escape(text or "")).replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def snippets(kind: str, query: Optional[str], object_ids: Iterable[int]) -> dict[int, Snippet]:
+    """Highlighted extracts of the given things for a query, in one statement: object_id -> Snippet."""
+    terms = parse_query(query)
+    ids = list(object_ids)
+    if not terms or not ids:
+        return {}
+    if _dialect() == "postgresql":
+        tsquery = _postgres_query(terms)
+        options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
+        stmt = sa.select(
+            SearchEntry.object_id,
+            sa.func.ts_headline(PG_CONFIG, SearchEntry.title, tsquery, f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"),
+            sa.func.ts_headline(PG_CONFIG, SearchEntry.body, tsquery, options),
+        ).where(SearchEntry.kind == kind, SearchEntry.object_id.in_(ids))
+    else:
+        fts = _fts_table()
+        table = sa.literal_column(FTS_TABLE)
+        stmt = (
+            sa.select(
+                SearchEntry.object_id,
+                sa.func.highlight(table, 0, _START, _STOP),
+                sa.func.snippet(table, 1, _START, _STOP, "…", 24),
+            )
+            .select_from(fts)
+            .join(SearchEntry, SearchEntry.id == fts.c.rowid)
+            .where(SearchEntry.kind == kind, SearchEntry.object_id.in_(ids), table.op("MATCH")(fts5_query(terms)))
+        )
+    return {object_id: Snippet(_marked(title), _marked(body)) for object_id, title, body in db.session.execute(stmt)}
+
+
+def is_managed_here(name: Optional[str]) -> bool:
+    """True for the SQLite FTS tables this module makes, which the models (and so migrations' comparisons) leave out."""
+    return bool(name) and name.startswith(FTS_TABLE)
+
+
+@sa.event.listens_for(SearchEntry.__table__, "after_create")
+def _create_fts(target: sa.Table, connection: sa.Connection, **_: object) -> None:
+    """create_all (tests, a fresh database) makes the FTS table and its triggers too, on SQLite."""
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_DDL:
+            connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(SearchEntry.__table__, "before_drop")
+def _drop_fts(target: sa.Table, connection: sa.Connection, **_: object) -> None:
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_DROP:
+            connection.exec_driver_sql(statement)
