@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from cop.accounts.routes import bp as accounts
     from cop.agencies.routes import bp as agencies
     from cop.mail.routes import bp as mail
+    from cop.notifications.routes import bp as notifications
     from cop.site.routes import bp as site
     from cop.text.routes import bp as text
 
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agencies)
     app.register_blueprint(text)
     app.register_blueprint(mail)
+    app.register_blueprint(notifications)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -138,7 +140,15 @@ def register_context(app: Flask) -> None:
             for label, target, section in NAVIGATION
         ]
         if current_user.is_authenticated:
+            from cop.notifications.services import unread_count
+
             account_links = [
+                {
+                    "label": "Notifications",
+                    "href": url_for("notifications.index"),
+                    "active": endpoint.startswith("notifications."),
+                    "count": unread_count(current_user),
+                },
                 {"label": "Your profile", "href": url_for("accounts.person", user_id=current_user.id), "active": own_profile},
             ]
             if current_user.is_site_admin:

@@ -8,11 +8,19 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 
+def _adapter():
+    base = urlsplit(current_app.config["COP_BASE_URL"])
+    return current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+
+
 def external_url(endpoint: str, **values: Any) -> str:
     """The public URL of an endpoint, as mail and feeds must give it."""
-    base = urlsplit(current_app.config["COP_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return _adapter().build(endpoint, values, force_external=True)
+
+
+def site_path(endpoint: str, **values: Any) -> str:
+    """The path of an endpoint on this site, with or without a request (for links kept in the database)."""
+    return _adapter().build(endpoint, values, force_external=False)
 
 
 def is_safe_next(target: str | None) -> bool:

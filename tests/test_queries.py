@@ -31,13 +31,14 @@ def queries_for(app, client, path: str) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("path", ["/people", "/agencies", "/", "/agencies/a0", "/admin/users", "/admin/outbox"])
+@pytest.mark.parametrize("path", ["/people", "/agencies", "/", "/agencies/a0", "/admin/users", "/admin/outbox", "/notifications"])
 def test_lists_take_the_same_number_of_queries_for_few_or_many_rows(app, client, make_agency, make_user, as_user, path):
     from cop.accounts.models import User
     from cop.mail.services import send_mail
+    from cop.notifications.services import notify
     from cop.text.models import Topic
 
-    as_user("site_admin")
+    admin_id = as_user("site_admin")
 
     def add(start: int, stop: int) -> None:
         with app.app_context():
@@ -48,6 +49,7 @@ def test_lists_take_the_same_number_of_queries_for_few_or_many_rows(app, client,
             with app.app_context():
                 _db.session.get(User, user_id).skills = topics
                 send_mail(f"p{i}@example.org", "Hello", "Body")
+                notify(_db.session.get(User, admin_id), "join_decision", f"Notice {i}", "/")
                 _db.session.commit()
 
     add(0, 2)

@@ -21,13 +21,16 @@ from cop.agencies.models import GOVERNMENT_LEVELS, MAX_DESCRIPTION_LENGTH, Agenc
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.extensions import db
-from cop.mail.services import send_mail
+from cop.notifications.services import notify, register_kind
 from cop.signals import email_verified
 from cop.text.places import check_country
 from cop.text.slugs import is_slug
-from cop.urls import external_url
+from cop.urls import site_path
 
 log = logging.getLogger(__name__)
+
+JOIN_REQUEST = register_kind("join_request", "Someone asks to join an agency you are an admin of").name
+JOIN_DECISION = register_kind("join_decision", "Your request to join an agency is decided").name
 
 
 # ---------------------------------------------------------------- who may do what
@@ -269,10 +272,13 @@ def join_agency(user: User, agency: Agency, message: str = "") -> str:
     db.session.add(request)
     db.session.flush()
     admins = agency_admins(agency) or site_admins()
-    link = external_url("agencies.agency_requests", slug=agency.slug)
+    body = render_template("agencies/mail/join_request.txt", request=request)
     for admin in admins:
-        body = render_template("agencies/mail/join_request.txt", admin=admin, request=request, link=link)
-        send_mail(admin.email, f"{user.display_name} asks to join {agency.name} on cop", body)
+        notify(
+            admin, JOIN_REQUEST, f"{user.display_name} asks to join {agency.name}",
+            site_path("agencies.agency_requests", slug=agency.slug),
+            mail_subject=f"{user.display_name} asks to join {agency.name} on cop", mail_body=body,
+        )
     log.info("user %s asked to join agency %s", user.id, agency.slug)
     return "requested"
 
@@ -327,12 +333,11 @@ def decide_join_request(actor: Optional[User], agency: Agency, request_id: int, 
     request.decided_by = actor
     if approve:
         _move_to_agency(request.user, agency)
-    body = render_template(
-        "agencies/mail/join_decision.txt",
-        request=request,
-        link=external_url("agencies.agency", slug=agency.slug),
+    notify(
+        request.user, JOIN_DECISION, f"Your request to join {agency.name} was {request.status}",
+        site_path("agencies.agency", slug=agency.slug),
+        mail_body=render_template("agencies/mail/join_decision.txt", request=request),
     )
-    send_mail(request.user.email, f"Your request to join {agency.name} was {request.status}", body)
     db.session.flush()
     log.info("%s %s request %s", actor.id if actor else "command line", request.status, request.id)
     return request
