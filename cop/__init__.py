@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     configure_logging(app)
     register_extensions(app)
+    register_request_guards(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_context(app)
@@ -98,6 +99,13 @@ def register_extensions(app: Flask) -> None:
         check_sqlite_pragmas()
 
 
+def register_request_guards(app: Flask) -> None:
+    """Before any blueprint: bounded <int:...> URLs, and unreadable input refused before routes see it."""
+    from cop.site.guards import register
+
+    register(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from cop.accounts.routes import bp as accounts
     from cop.agencies.routes import bp as agencies
@@ -121,6 +129,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_context(app: Flask) -> None:
+    from cop.web import page_items
+
+    app.jinja_env.globals["page_items"] = page_items
+
     @app.context_processor
     def site() -> dict[str, Any]:
         return {"site_name": app.config["COP_SITE_NAME"], "contact_email": app.config["COP_CONTACT_EMAIL"]}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
-from flask import flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -40,10 +40,40 @@ def render_form(template: str, form: FlaskForm, status: int | None = None, **con
     return render_template(template, form=form, **context), status
 
 
+#: No list here has this many pages; a page number past it is refused before any query runs.
+MAX_PAGE = 1_000_000
+
+
 def page_number() -> int:
-    """The ?page= number, 1 when missing or nonsense."""
+    """The ?page= number: 1 when missing or not a number; 404 when it is past any list's end."""
     page = request.args.get("page", 1, type=int) or 1
+    if page > MAX_PAGE:
+        abort(404)
     return max(page, 1)
+
+
+def page_items(page: int, pages: int) -> list[Optional[int]]:
+    """The page numbers a pagination shows, None where an ellipsis stands for those left out.
+
+    GOV.UK's pattern: the first and last pages, the current one and its neighbours; a gap of one
+    page shows that page rather than an ellipsis that would hide only it.
+    """
+    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    items: list[Optional[int]] = []
+    for number in shown:
+        if items and number - items[-1] == 2:
+            items.append(number - 1)
+        elif items and number - items[-1] > 2:
+            items.append(None)
+        items.append(number)
+    return items
+
+
+def require_page(pagination: Any) -> Any:
+    """A page past the last one is not found (404); page 1 of an empty list is simply empty."""
+    if pagination.page > 1 and pagination.page > pagination.pages:
+        abort(404)
+    return pagination
 
 
 def act_and_redirect(form: FlaskForm, action: Callable[[], Any], done: Callable[[Any], str], back: str) -> Response:

@@ -146,7 +146,7 @@ def test_server_error_page_rolls_back(app, client, monkeypatch):
 
 def test_health_check(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json["database"] == "ok"
+    assert response.status_code == 200 and response.json["checks"]["database"] == "ok"
 
 
 def test_home_page_for_newcomers(client, make_agency, make_user):

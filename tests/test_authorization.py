@@ -28,6 +28,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("site.home", "GET"): "public",
     ("site.accessibility", "GET"): "public",
     ("site.health", "GET"): "public",
+    ("site.livez", "GET"): "public",
+    ("site.readyz", "GET"): "public",
+    ("site.favicon", "GET"): "public",
     ("site.admin", "GET"): "site_admin",
     # sign-up, sign-in and passwords
     ("accounts.register", "GET"): "public",

@@ -17,7 +17,7 @@ from cop.text.places import country_choices, country_name
 from cop.text.services import list_topics, topic_choices
 from cop.urls import is_safe_next
 from cop.forms import EmptyForm
-from cop.web import act_and_redirect, attach_error, page_number, render_form
+from cop.web import act_and_redirect, attach_error, page_number, require_page, render_form
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +243,7 @@ def people():
     topic = request.args.get("skill") or None
     mentors = request.args.get("mentors") == "1"
     pagination = services.people_page(page_number(), current_app.config["COP_PER_PAGE"], level, topic, mentors)
+    require_page(pagination)
     return render_template(
         "accounts/people.html",
         pagination=pagination,
@@ -279,6 +280,7 @@ def person(user_id: int):
 def admin_users():
     query = request.args.get("q", "")
     pagination = services.users_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], query)
+    require_page(pagination)
     return render_template("accounts/admin_users.html", pagination=pagination, q=query, form=forms.SiteRoleForm(formdata=None))
 
 

@@ -15,7 +15,7 @@ from cop.extensions import db
 from cop.text.markdown import render_markdown
 from cop.text.places import country_choices, country_name
 from cop.forms import EmptyForm
-from cop.web import act_and_redirect, attach_error, page_number, render_form
+from cop.web import act_and_redirect, attach_error, page_number, require_page, render_form
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
 
@@ -32,6 +32,7 @@ def index():
     country = request.args.get("country") or None
     level = request.args.get("level") or None
     pagination, member_counts = services.agencies_page(page_number(), current_app.config["COP_PER_PAGE"], country, level)
+    require_page(pagination)
     return render_template(
         "agencies/index.html",
         pagination=pagination,
@@ -77,7 +78,7 @@ def agency(slug: str):
     return render_template(
         "agencies/agency.html",
         agency=agency,
-        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
+        members=require_page(services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"])),
         standing=services.agency_standing(current_user, agency),
         description_html=render_markdown(agency.description),
         country=country_name(agency.country),
@@ -153,7 +154,7 @@ def agency_requests(slug: str):
         "agencies/agency_requests.html",
         agency=agency,
         requests=services.pending_requests(current_user, agency),
-        members=services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"]),
+        members=require_page(services.agency_members(agency, page_number(), current_app.config["COP_PER_PAGE"])),
         decision_form=forms.DecisionForm(formdata=None),
         admin_form=forms.AgencyAdminForm(formdata=None),
         button_form=EmptyForm(formdata=None),

@@ -10,7 +10,7 @@ from cop.forms import EmptyForm
 from cop.notifications import services
 from cop.notifications.forms import MailChoicesForm
 from cop.urls import is_safe_next
-from cop.web import act_and_redirect, page_number
+from cop.web import act_and_redirect, page_number, require_page
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -19,6 +19,7 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 @login_required
 def index():
     pagination = services.notices_page(current_user, page_number(), current_app.config["COP_PER_PAGE"])
+    require_page(pagination)
     return render_template(
         "notifications/index.html", pagination=pagination, unread=services.unread_count(current_user),
         button_form=EmptyForm(formdata=None),

@@ -1,14 +1,17 @@
-"""Home, accessibility statement, the admin index and a health check."""
+"""Home, accessibility statement, the admin index, and the probes load balancers ask."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+import functools
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from flask_login import current_user, login_required
 
 from cop.accounts import services as accounts
 from cop.agencies import services as agencies
-from cop.extensions import db
+from cop.extensions import limiter
+from cop.site import probes
 
 bp = Blueprint("site", __name__)
 
@@ -36,11 +39,35 @@ def admin():
     return render_template("site/admin.html")
 
 
-@bp.route("/healthz")
-def health():
-    """For load balancers: 200 when the database answers."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+@functools.cache
+def _favicon_bytes() -> bytes:
+    return (Path(current_app.static_folder) / "favicon.ico").read_bytes()
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():
+    """Browsers ask for /favicon.ico on their own: the site's small mark (cop/static/favicon.svg, drawn as an ICO)."""
+    response = Response(_favicon_bytes(), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response
+
+
+@bp.route("/livez")
+@limiter.exempt
+def livez():
+    """For orchestrators: 200 while the process runs. It touches nothing: no database, session or cookie."""
+    return Response("ok\n", mimetype="text/plain", headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/readyz")
+@bp.route("/healthz", endpoint="health")
+@limiter.exempt
+def readyz():
+    """For load balancers: 200 when the database, Redis (when configured) and the task queue answer; 503 naming what did not."""
+    ready, checks = probes.readiness()
+    response = jsonify(status="ok" if ready else "unavailable", checks=checks)
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -11,18 +11,25 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographe
     ["table", "strikethrough"]
 )
 
+#: Members' headings sit below the page's own (h1 title, h2 sections): their "#" becomes an h3.
+HEADING_SHIFT = 2
+
 _ALLOWED_TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
+    "a", "abbr", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
     "hr", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 
 
 def render_markdown(source: str | None) -> Markup:
-    """Render user-written Markdown to sanitised HTML, safe to put in a page as it is."""
+    """Render user-written Markdown to sanitised HTML, safe to put in a page as it is (inside .cop-prose)."""
     if not source:
         return Markup("")
-    html = _parser.render(source)
+    tokens = _parser.parse(source)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    html = _parser.renderer.render(tokens, _parser.options, {})
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -28,3 +28,16 @@ def test_slugify():
     assert is_slug("leeds-city-council")
     assert not is_slug("Leeds City")
     assert not is_slug("double--hyphen")
+
+
+def test_members_headings_sit_below_the_page_s_own():
+    html = str(render_markdown("# One\n\n## Two\n\n### Three\n\n#### Four\n\n###### Six"))
+    assert "<h3>One</h3>" in html and "<h4>Two</h4>" in html and "<h5>Three</h5>" in html
+    assert "<h6>Four</h6>" in html and "<h6>Six</h6>" in html
+    assert "<h1" not in html and "<h2" not in html
+
+
+def test_rendered_markdown_on_a_page_is_wrapped_for_the_design_system(client, make_user):
+    user_id = make_user(bio="## My work\n\n- a [link](https://example.org)")
+    page = client.get(f"/people/{user_id}").get_data(as_text=True)
+    assert '<div class="govuk-body cop-prose"><h4>My work</h4>' in page.replace("\n", "")
