@@ -17,7 +17,7 @@ from cop.text.places import country_choices, country_name
 from cop.text.services import list_topics, topic_choices
 from cop.urls import is_safe_next
 from cop.forms import EmptyForm
-from cop.web import act_and_redirect, attach_error, page_number, require_page, render_form
+from cop.web import act_and_redirect, attach_error, list_title, page_number, render_form, require_page
 
 log = logging.getLogger(__name__)
 
@@ -244,11 +244,19 @@ def people():
     mentors = request.args.get("mentors") == "1"
     pagination = services.people_page(page_number(), current_app.config["COP_PER_PAGE"], level, topic, mentors)
     require_page(pagination)
+    topics = list_topics()
+    level = level if level in LEVELS else None
+    topic_name = next((t.name for t in topics if t.slug == topic), topic)
+    described = [
+        f"{level} mentors" if level and mentors else f"level {level}" if level else "mentors" if mentors else "",
+        f"skill: {topic_name}" if topic else "",
+    ]
     return render_template(
         "accounts/people.html",
+        title=list_title("People", pagination.page, described, pagination.total),
         pagination=pagination,
         levels=LEVELS,
-        topics=list_topics(),
+        topics=topics,
         level=level,
         skill=topic,
         mentors=mentors,
@@ -281,7 +289,11 @@ def admin_users():
     query = request.args.get("q", "")
     pagination = services.users_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], query)
     require_page(pagination)
-    return render_template("accounts/admin_users.html", pagination=pagination, q=query, form=forms.SiteRoleForm(formdata=None))
+    return render_template(
+        "accounts/admin_users.html",
+        title=list_title("People and roles", pagination.page, [f"search: {query}" if query else ""], pagination.total),
+        pagination=pagination, q=query, form=forms.SiteRoleForm(formdata=None),
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/role", methods=["POST"])

@@ -15,7 +15,7 @@ from cop.extensions import db
 from cop.text.markdown import render_markdown
 from cop.text.places import country_choices, country_name
 from cop.forms import EmptyForm
-from cop.web import act_and_redirect, attach_error, page_number, require_page, render_form
+from cop.web import act_and_redirect, attach_error, list_title, page_number, render_form, require_page
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
 
@@ -33,8 +33,10 @@ def index():
     level = request.args.get("level") or None
     pagination, member_counts = services.agencies_page(page_number(), current_app.config["COP_PER_PAGE"], country, level)
     require_page(pagination)
+    described = [country_name(country.upper()) if country else "", GOVERNMENT_LEVELS.get(level or "", "").lower()]
     return render_template(
         "agencies/index.html",
+        title=list_title("Agencies", pagination.page, described, pagination.total),
         pagination=pagination,
         member_counts=member_counts,
         levels=GOVERNMENT_LEVELS,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from cop.mail import services
 from cop.mail.models import MESSAGE_STATUSES, STATUS_LABELS
-from cop.web import page_number, require_page
+from cop.web import list_title, page_number, require_page
 
 bp = Blueprint("mail", __name__, template_folder="templates")
 
@@ -20,7 +20,11 @@ def outbox():
         status = None
     pagination = services.outbox_page(current_user, page_number(), current_app.config["COP_PER_PAGE"], status)
     require_page(pagination)
-    return render_template("mail/outbox.html", pagination=pagination, status=status, labels=STATUS_LABELS)
+    return render_template(
+        "mail/outbox.html",
+        title=list_title("Outbox", pagination.page, [STATUS_LABELS[status].lower() if status else ""], pagination.total),
+        pagination=pagination, status=status, labels=STATUS_LABELS,
+    )
 
 
 @bp.route("/admin/outbox/<int:message_id>")

@@ -13,7 +13,10 @@ from tests.browser.conftest import Account
 pytestmark = pytest.mark.browser
 
 NEWCOMER = Account("Jo Bloggs", "jo.bloggs@example.org", "lantern-orchard-velvet-81")
-BIO = "I run **resident consultations** across West Yorkshire.\n\n- online surveys\n- community workshops"
+BIO = (
+    "I run **resident consultations** across West Yorkshire.\n\n- online surveys\n- community workshops\n\n"
+    "## What I have learnt\n\nStart with the [residents' panel](https://example.org/panel)."
+)
 
 
 def sign_in(page: Page, account: Account, axe_check, lands_on: str = r"/$") -> None:
@@ -84,7 +87,7 @@ def test_newcomer_registers_confirms_edits_profile_and_joins_an_agency(
     admin.goto("/admin/outbox")
     expect(admin.get_by_role("heading", name="Outbox", level=1)).to_be_visible()
     axe_check(admin)
-    row = admin.get_by_role("row").filter(has_text=NEWCOMER.email)
+    row = admin.get_by_role("listitem").filter(has_text=NEWCOMER.email)
     row.get_by_role("link", name=re.compile("Confirm your email address")).click()
     expect(admin.get_by_role("heading", name=re.compile("Confirm your email address"), level=1)).to_be_visible()
     expect(admin.get_by_text(NEWCOMER.email)).to_be_visible()
@@ -139,6 +142,13 @@ def test_newcomer_registers_confirms_edits_profile_and_joins_an_agency(
     expect(page.get_by_text("Digital engagement officer")).to_be_visible()
     expect(page.locator(".cop-prose strong")).to_have_text("resident consultations")
     expect(page.locator(".cop-prose").get_by_role("listitem")).to_have_text(["online surveys", "community workshops"])
+    # Members' headings sit below the page's own, and their links look like every other link.
+    member_heading = page.locator(".cop-prose h4")
+    expect(member_heading).to_have_text("What I have learnt")
+    page_heading_size = page.get_by_role("heading", name="About", level=2).evaluate("h => parseFloat(getComputedStyle(h).fontSize)")
+    assert member_heading.evaluate("h => parseFloat(getComputedStyle(h).fontSize)") < page_heading_size
+    site_link_colour = page.get_by_role("link", name="Edit your profile").evaluate("a => getComputedStyle(a).color")
+    expect(page.locator(".cop-prose a")).to_have_css("color", site_link_colour)
     expect(page.get_by_text("202: practising")).to_be_visible()
     expect(page.get_by_text("United Kingdom")).to_be_visible()
     expect(page.get_by_text("Europe/London")).to_be_visible()
@@ -181,7 +191,7 @@ def test_newcomer_registers_confirms_edits_profile_and_joins_an_agency(
     request_card.get_by_role("button", name="Approve").click()
     expect(agency_admin.get_by_text(f"{NEWCOMER.name}'s request was approved.")).to_be_visible()
     expect(agency_admin.get_by_text("Nobody is waiting.")).to_be_visible()
-    expect(agency_admin.get_by_role("row").filter(has_text=NEWCOMER.name)).to_be_visible()
+    expect(agency_admin.locator(".govuk-summary-list__row").filter(has_text=NEWCOMER.name)).to_be_visible()
     axe_check(agency_admin)
 
     # ------------------------------------------------------------ the newcomer is now a member of Leeds
