@@ -86,9 +86,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str):
-        from cop.accounts.services import get_user_by_session_token
+        from cop.accounts.services import user_for_session
 
-        return get_user_by_session_token(session_token)
+        return user_for_session(session_token)
 
     # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
     import cop.mail.tasks  # noqa: F401

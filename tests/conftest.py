@@ -248,12 +248,15 @@ def make_user(app) -> Callable[..., Any]:
 
 @pytest.fixture()
 def sign_in(app, client) -> Callable[[int], None]:
-    """Sign the test client in as a user id, as Flask-Login's session would."""
+    """Sign the test client in as a user id: a sign-in of their own, in the session as Flask-Login keeps it."""
     from cop.accounts.models import User
 
     def sign(user_id: int) -> None:
+        from cop.accounts.services import start_session
+
         with app.app_context():
-            token = _db.session.get(User, user_id).session_token
+            token = start_session(_db.session.get(User, user_id), "tests")
+            _db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = token
             session["_fresh"] = True

@@ -162,7 +162,7 @@ def test_downgrade_then_upgrade_keeps_every_row(migrating_app):
 
 
 def test_search_works_on_a_database_the_migrations_built(migrating_app):
-    """The FTS5 table and its triggers (SQLite), or the tsvector and its GIN index (PostgreSQL), come from 0007."""
+    """The FTS5 table and its triggers (SQLite), or the tsvector and its GIN index (PostgreSQL), come from 0006."""
     from cop.text import search
 
     migrate_to("head")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from datetime import datetime
 from typing import Optional
 
@@ -22,11 +22,6 @@ ROLES = ("member", "agency_admin", "moderator", "site_admin")
 LEVELS = {"101": "101: new to it", "202": "202: practising", "303": "303: advanced"}
 MAX_MENTEES = 10
 MAX_BIO_LENGTH = 5000
-
-
-def new_session_token() -> str:
-    """A fresh alternative id: changing it signs out every session and remember cookie."""
-    return secrets.token_urlsafe(32)
 
 
 user_skills = sa.Table(
@@ -59,8 +54,6 @@ class User(db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     email_verified_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
-    #: Flask-Login's alternative id; replaced on password change to end other sessions.
-    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
     #: A key of SITE_ROLES.
     site_role: so.Mapped[str] = so.mapped_column(sa.String(20), default="member")
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
@@ -103,8 +96,12 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return self.session_token
+    #: The sign-in this object was loaded for (a UserSession's token); not stored on the user.
+    session_key = None
+
+    def get_id(self) -> Optional[str]:
+        """Flask-Login keeps this in the session and the remember cookie: the sign-in's token, never the user's id."""
+        return self.session_key
 
     @property
     def is_verified(self) -> bool:
@@ -136,3 +133,24 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+
+class UserSession(db.Model):
+    """One sign-in on one browser. Signing out deletes it, so a copied cookie stops working at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: SHA-256 of the token in the session and remember cookies; the token itself is never stored.
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_agent: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    user: so.Mapped[User] = so.relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

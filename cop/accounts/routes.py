@@ -119,6 +119,7 @@ def login():
         except ServiceError as error:
             status = attach_error(form, error)
         else:
+            services.start_session(user, request.user_agent.string)
             login_user(user, remember=form.remember.data)
             db.session.commit()
             log.info("user %s signed in", user.id)
@@ -135,6 +136,8 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        services.end_session(current_user.get_id())
+        db.session.commit()
         logout_user()
         flash("You have signed out.", "success")
     return redirect(url_for("site.home"))
@@ -185,8 +188,9 @@ def change_password():
         except ServiceError as error:
             db.session.rollback()
             return render_form("accounts/change_password.html", form, attach_error(form, error))
+        # Every sign-in ended with the old password: this browser gets a new one.
+        services.start_session(user, request.user_agent.string)
         db.session.commit()
-        # The session token changed: sign this browser in again; every other session has ended.
         login_user(user)
         flash("Your password has been changed. You have been signed out everywhere else.", "success")
         return redirect(url_for("accounts.edit_profile"))

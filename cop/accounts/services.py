@@ -7,7 +7,9 @@ An ``actor`` of None means the command line, which acts with a site admin's righ
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Optional
 
 import sqlalchemy as sa
@@ -16,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 
 from cop.accounts import passwords, tokens
-from cop.accounts.models import LEVELS, MAX_BIO_LENGTH, MAX_MENTEES, ROLES, SITE_ROLES, User, new_session_token
+from cop.accounts.models import LEVELS, MAX_BIO_LENGTH, MAX_MENTEES, ROLES, SITE_ROLES, User, UserSession
 from cop.agencies.models import Agency
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
@@ -62,9 +64,55 @@ def normalise_email(raw: str) -> str:
 # ---------------------------------------------------------------- registration and sign-in
 
 
-def get_user_by_session_token(token: str) -> Optional[User]:
-    """The active user whose current session token this is (Flask-Login's user loader)."""
-    return db.session.scalar(sa.select(User).where(User.session_token == token, User.is_active.is_(True)))
+#: A sign-in unused this long has ended, even if a cookie still holds its token.
+SESSION_IDLE_LIMIT = timedelta(days=30)
+#: last_seen_at is written at most this often, so a busy page does not write on every request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def start_session(user: User, user_agent: str = "") -> str:
+    """A new sign-in for this person: its token goes in the session (and remember) cookie; only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id, UserSession.last_seen_at < now - SESSION_IDLE_LIMIT))
+    db.session.add(UserSession(token_hash=UserSession.hash(token), user_id=user.id, user_agent=(user_agent or "")[:200]))
+    db.session.flush()
+    user.session_key = token
+    return token
+
+
+def user_for_session(token: Optional[str]) -> Optional[User]:
+    """The active person a sign-in's token belongs to (Flask-Login's user loader); None once it has ended."""
+    if not token:
+        return None
+    found = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == UserSession.hash(token), User.is_active.is_(True))
+    ).first()
+    if found is None:
+        return None
+    sign_in, user = found
+    now = utcnow()
+    if sign_in.last_seen_at < now - SESSION_IDLE_LIMIT:
+        return None
+    if sign_in.last_seen_at < now - SESSION_TOUCH_INTERVAL:
+        # On a connection of its own: most requests (every GET) never commit their session.
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(UserSession).where(UserSession.id == sign_in.id).values(last_seen_at=now))
+    user.session_key = token
+    return user
+
+
+def end_session(token: Optional[str]) -> None:
+    """Sign out one sign-in for good: its cookies, copied anywhere, no longer open anything."""
+    if token:
+        db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == UserSession.hash(token)))
+
+
+def end_all_sessions(user: User) -> int:
+    """Sign a person out everywhere (a new password); how many sign-ins ended."""
+    return db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id)).rowcount
 
 
 def find_user_by_email(email: str) -> Optional[User]:
@@ -257,7 +305,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
 
 def _set_password(user: User, new_password: str) -> None:
     user.password_hash = passwords.hash_password(new_password)
-    user.session_token = new_session_token()
+    end_all_sessions(user)
 
 
 # ---------------------------------------------------------------- profiles

@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
-#: The largest number a URL may carry: a 64-bit signed integer, the widest id either database stores.
-MAX_URL_INTEGER = 2**63 - 1
+#: The largest number a URL may carry: the largest id the tables hold (PostgreSQL's integer, 32 bits).
+#: A larger one can name nothing, and PostgreSQL would refuse to compare it with an id column.
+MAX_URL_INTEGER = 2**31 - 1
 
 UNREADABLE = "We could not read what was sent"
 UNREADABLE_MESSAGE = (
@@ -23,7 +24,7 @@ UNREADABLE_MESSAGE = (
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """<int:...> in every route, refusing numbers past 64 bits: a URL with one matches nothing (404)."""
+    """<int:...> in every route, refusing numbers past any id: a URL with one matches nothing (404)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_URL_INTEGER)
@@ -82,7 +83,7 @@ def unreadable_request() -> bool:
 
 
 def register(app: Flask) -> None:
-    """Bound every <int:...> in the routes, and check each request before anything else reads it."""
+    """Bound every <int:...> in the routes to real ids, and check each request before anything else reads it."""
     from cop.site.errors import error_response
 
     app.url_map.converters["int"] = BoundedIntegerConverter

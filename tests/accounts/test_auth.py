@@ -267,6 +267,35 @@ def test_changing_password_ends_other_sessions(app, make_user):
     assert response.location.startswith("/auth/login")
 
 
+def test_signing_out_ends_that_sign_in_for_good_even_for_copied_cookies(app, make_user):
+    make_user("jo@example.org")
+    browser, other_device = app.test_client(), app.test_client()
+    browser.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD, "remember": "y"})
+    other_device.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD})
+    session_cookie, remember_cookie = browser.get_cookie("cop_session"), browser.get_cookie("cop_remember")
+    assert session_cookie and remember_cookie
+
+    assert browser.post("/auth/logout").status_code == 302
+    for name, cookie in (("cop_session", session_cookie), ("cop_remember", remember_cookie)):
+        thief = app.test_client()
+        thief.set_cookie(name, cookie.value)
+        response = thief.get("/profile")
+        assert response.status_code == 302 and response.location.startswith("/auth/login"), f"a copied {name} still opens /profile"
+    assert other_device.get("/profile").status_code == 200, "signing out on one browser leaves the others signed in"
+
+
+def test_a_sign_in_keeps_only_a_hash_of_its_token(app, client, make_user):
+    from cop.accounts.models import UserSession
+    from cop.extensions import db
+
+    make_user("jo@example.org")
+    client.post("/auth/login", data={"email": "jo@example.org", "password": PASSWORD})
+    with app.app_context():
+        [sign_in] = db.session.scalars(sa.select(UserSession)).all()
+        token = client.get_cookie("cop_session").value
+        assert sign_in.token_hash not in token and len(sign_in.token_hash) == 64
+
+
 @pytest.mark.csrf
 def test_forms_refuse_posts_without_csrf_token(app, client, make_user):
     response = client.post("/auth/register", data={"display_name": "Jo", "email": "jo@example.org", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})

@@ -65,6 +65,7 @@ def test_percent_encoded_bytes_that_are_not_utf8_never_become_an_email_address(a
     [
         "/people/99999999999999999999",
         "/people/9223372036854775808",
+        "/people/2147483648",
         "/admin/outbox/99999999999999999999",
         "/people?page=99999999999999999999",
         "/agencies?page=99999999999999999999",
@@ -81,7 +82,7 @@ def test_numbers_past_any_real_one_are_not_found(client, as_user, make_agency, p
 
 
 def test_the_largest_real_id_is_still_looked_up(client):
-    assert client.get("/people/9223372036854775807").status_code == 404  # looked up, and not there
+    assert client.get("/people/2147483647").status_code == 404  # looked up (on PostgreSQL too), and not there
 
 
 @pytest.mark.parametrize("path", ["/people?page=2", "/agencies?page=3", "/admin/users?page=2", "/admin/outbox?page=2", "/notifications?page=2"])
