@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    import cop.ratelimits  # noqa: F401 - registers the cop+sqlite:// storage before the limiter reads its URI
     limiter.init_app(app)
     tasks.init_app(app)
     production = app.config["COP_ENV"] == "production"

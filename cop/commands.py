@@ -100,12 +100,13 @@ def seed_if_empty_command() -> None:
 def worker_command(workers: int) -> None:
     """Run the task queue's consumer (mail delivery and other background work)."""
     from cop.extensions import tasks
+    from cop.worker import create_consumer
 
     if tasks.immediate:
         raise click.ClickException("Tasks run immediately in this configuration (COP_TASKS_IMMEDIATE); no worker is needed.")
     backend = "Redis" if tasks.storage_class.__name__ == "RedisStorage" else "SQLite"
     click.echo(f"Worker starting: {workers} threads, {backend} queue.")
-    tasks.create_consumer(workers=workers, worker_type="thread").run()
+    create_consumer(tasks, workers).run()
 
 
 def register(app: Flask) -> None:

@@ -125,8 +125,13 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "LOGIN_RATE_LIMIT": env.get("COP_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Forms that send mail (register, new confirmation link, password reset), per address.
         "MAIL_FORM_RATE_LIMIT": env.get("COP_MAIL_FORM_RATE_LIMIT", "5 per minute;30 per hour"),
-        # Rate limits: memory by default, Redis when configured.
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Rate limits: counted in Redis when configured, otherwise in an SQLite file in the instance folder,
+        # which every worker process on this machine shares (cop.ratelimits).
+        "RATELIMIT_STORAGE_URI": redis_url or f"cop+sqlite://{instance / 'ratelimits.sqlite3'}",
+        # If Redis stops answering, limits are counted in memory until it is back (one warning in the log):
+        # a missing rate-limit store must never stop people signing in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": env.get("COP_RATELIMIT_PREFIX", "cop"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Cookies

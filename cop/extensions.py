@@ -88,6 +88,12 @@ class AppTasks(Huey):
 tasks = AppTasks()
 
 
+def task_name(task: Any) -> str:
+    """A task's own name for the log: huey's wrapper carries it on the task class it made."""
+    task_class = getattr(task, "task_class", None)
+    return getattr(task_class, "__name__", None) or getattr(task, "__name__", None) or repr(task)
+
+
 def enqueue_after_commit(task: Callable, *args: Any) -> None:
     """Queue a task once the current transaction commits, never before, never on rollback.
 
@@ -103,7 +109,7 @@ def _run_after_commit(session: so.Session) -> None:
         try:
             task(*args)
         except Exception:  # noqa: BLE001 - the rows are committed; a sweep queues them again
-            log.exception("could not queue %s%r; the periodic sweep will queue it again", getattr(task, "name", task), args)
+            log.exception("could not queue %s%r; the periodic sweep will queue it again", task_name(task), args)
 
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")

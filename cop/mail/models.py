@@ -11,12 +11,13 @@ import sqlalchemy.orm as so
 from cop.clock import UTCDateTime, utcnow
 from cop.extensions import db
 
-#: queued: waiting for the worker; stored: kept in the outbox only (no SMTP configured);
-#: sent: handed to the SMTP server; failed: retries exhausted, see last_error.
-MESSAGE_STATUSES = ("queued", "stored", "sent", "failed")
+#: queued: waiting for the worker; sending: a worker has it now; stored: kept in the outbox only
+#: (no SMTP configured); sent: handed to the SMTP server; failed: retries exhausted, see last_error.
+MESSAGE_STATUSES = ("queued", "sending", "stored", "sent", "failed")
 #: What each status is called wherever a person reads it: the list, its filters and the message page.
 STATUS_LABELS = {
     "queued": "Waiting to send",
+    "sending": "Being sent",
     "stored": "Kept here, not sent",
     "sent": "Sent",
     "failed": "Failed",
@@ -37,3 +38,7 @@ class OutboxMessage(db.Model):
     last_error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)
     delivered_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    #: When the next attempt is due: at once for a new message, after the backoff for a retry.
+    next_attempt_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    #: When a worker took it to send ("sending"); a claim this old is released by the sweep.
+    claimed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())

@@ -26,7 +26,7 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     """Put a message in the outbox and have the worker deliver it once this transaction commits."""
     from cop.mail.tasks import deliver_message
 
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body)
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, next_attempt_at=utcnow())
     db.session.add(message)
     db.session.flush()
     enqueue_after_commit(deliver_message, message.id)
@@ -51,15 +51,42 @@ def _smtp_send(message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
+#: Waits before the task queue's retries, in seconds: RETRY_DELAY, then twice as long each time.
+RETRY_DELAY = 30
+#: A message "sending" this long was claimed by a worker that stopped (a crash, a restart) mid-way.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """How long after its n-th failed attempt a message is due again (what the task queue's backoff waits)."""
+    return timedelta(seconds=RETRY_DELAY * 2 ** (attempts - 1))
+
+
+def _claim(message_id: int) -> bool:
+    """Take a due, queued message for this delivery, atomically: two deliveries at once never both send it."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "queued",
+            sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now + timedelta(seconds=5)),
+        )
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
 def deliver(message_id: int) -> str:
-    """Deliver one queued message; safe to run twice. Returns the message's status afterwards."""
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        log.warning("mail %s vanished before delivery", message_id)
-        return "missing"
-    if message.status != "queued":
+    """Deliver one queued message, once, however many times this runs. Returns the message's status afterwards."""
+    if not _claim(message_id):
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None:
+            log.warning("mail %s vanished before delivery", message_id)
+            return "missing"
         return message.status
-    message.attempts += 1
+    message = db.session.get(OutboxMessage, message_id)
     if not current_app.config["MAIL_SERVER"]:
         message.status = "stored"
         message.delivered_at = utcnow()
@@ -72,6 +99,9 @@ def deliver(message_id: int) -> str:
         if message.attempts >= MAX_ATTEMPTS:
             message.status = "failed"
             log.error("mail %s failed for good after %s attempts: %s", message.id, message.attempts, exc)
+        else:
+            message.status = "queued"
+            message.next_attempt_at = utcnow() + retry_wait(message.attempts)
         db.session.commit()
         if message.status == "failed":
             return message.status
@@ -85,24 +115,28 @@ def deliver(message_id: int) -> str:
     return message.status
 
 
-def requeue_stale(older_than: timedelta) -> int:
-    """Queue again every message still waiting after ``older_than``: the queue may have lost it.
+def requeue_stale(overdue: timedelta) -> int:
+    """Queue again every message the queue seems to have lost; how many.
 
-    Delivery is idempotent, so a message queued twice is still sent once.
+    A message is lost when it has been due for longer than ``overdue`` (its first attempt, or the
+    retry its backoff scheduled), or when the worker that claimed it stopped before finishing.
+    Delivery claims each message, so one queued twice is still sent once.
     """
     from cop.mail.tasks import deliver_message
 
-    cutoff = utcnow() - older_than
-    stale = list(
-        db.session.scalars(
-            sa.select(OutboxMessage.id).where(OutboxMessage.status == "queued", OutboxMessage.created_at < cutoff)
-        )
+    now = utcnow()
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+        .values(status="queued", next_attempt_at=now - overdue - timedelta(seconds=1))
     )
-    db.session.rollback()  # end the read before the tasks (eager in tests) use their own sessions
+    due = sa.func.coalesce(OutboxMessage.next_attempt_at, OutboxMessage.created_at)
+    stale = list(db.session.scalars(sa.select(OutboxMessage.id).where(OutboxMessage.status == "queued", due < now - overdue)))
+    db.session.commit()  # the released claims stand; and the tasks (eager in tests) use their own sessions
     for message_id in stale:
         deliver_message(message_id)
     if stale:
-        log.warning("queued %s stale mail message(s) again", len(stale))
+        log.warning("queued %s lost mail message(s) again", len(stale))
     return len(stale)
 
 

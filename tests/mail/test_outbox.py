@@ -70,15 +70,23 @@ def test_smtp_delivery_and_the_body_is_not_kept(db, outbox, fake_smtp):
     assert sent["To"] == "jo@example.org" and "Secret link" in sent.get_content()
 
 
+def make_due(db, message_id: int) -> None:
+    """As if the backoff before a message's next attempt had passed."""
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == message_id).values(next_attempt_at=None))
+    db.session.commit()
+
+
 def test_smtp_failure_is_retried_then_kept_as_failed(db, outbox, fake_smtp):
     fake_smtp.fail_with = smtplib.SMTPServerDisconnected("connection lost")
     message = services.send_mail("jo@example.org", "Hello", "Body")
     db.session.commit()
     message_id = message.id
-    # Each call is one attempt, as the worker would make it on each retry.
+    # Each call is one attempt, as the worker makes it on each retry once the backoff has passed.
     for _attempt in range(2, services.MAX_ATTEMPTS):
+        make_due(db, message_id)
         with pytest.raises(smtplib.SMTPServerDisconnected):
             services.deliver(message_id)
+    make_due(db, message_id)
     assert services.deliver(message_id) == "failed"
     [stored] = outbox()
     assert stored.status == "failed" and stored.attempts == services.MAX_ATTEMPTS
@@ -149,17 +157,67 @@ def test_a_message_the_queue_lost_is_queued_again(db, outbox, monkeypatch):
     assert services.requeue_stale(timedelta(seconds=-1)) == 0
 
 
-def test_the_sweep_runs_every_five_minutes():
+def test_the_sweep_runs_every_minute():
     from datetime import datetime
 
     from cop.extensions import tasks
     from cop.mail.tasks import requeue_stale_mail
 
-    def due(minute: int) -> set:
-        return {type(task) for task in tasks.read_periodic(datetime(2026, 1, 1, 9, minute))}
+    due = {type(task) for task in tasks.read_periodic(datetime(2026, 1, 1, 9, 7))}
+    assert requeue_stale_mail.task_class in due
 
-    assert requeue_stale_mail.task_class in due(5)
-    assert requeue_stale_mail.task_class not in due(7)
+
+def test_a_message_waiting_for_its_retry_is_not_queued_again_early(db, outbox, fake_smtp):
+    from datetime import timedelta
+
+    fake_smtp.fail_with = smtplib.SMTPServerDisconnected("down")
+    services.send_mail("jo@example.org", "Hello", "Body")
+    db.session.commit()  # the first attempt fails; the retry is due in RETRY_DELAY seconds
+    [message] = outbox()
+    assert message.status == "queued" and message.next_attempt_at > message.created_at
+    assert services.requeue_stale(timedelta(seconds=30)) == 0
+    fake_smtp.fail_with = None
+    assert services.deliver(message.id) == "queued", "too early: the retry is not due yet"
+    assert fake_smtp.sent == []
+
+
+def test_two_deliveries_at_once_send_once(app, db, outbox, fake_smtp, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import cop.mail.tasks
+
+    monkeypatch.setattr(cop.mail.tasks, "deliver_message", lambda message_id: None)  # queued, not yet run
+    message = services.send_mail("jo@example.org", "Once", "Body")
+    db.session.commit()
+    message_id = message.id
+
+    def deliver(_: int) -> str:
+        with app.app_context():
+            return services.deliver(message_id)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(deliver, range(4)))
+    assert len(fake_smtp.sent) == 1
+    assert outcomes.count("sent") >= 1 and set(outcomes) <= {"sent", "sending"}
+
+
+def test_a_claim_left_by_a_stopped_worker_is_released(db, outbox, monkeypatch):
+    from datetime import timedelta
+
+    import cop.mail.tasks
+    from cop.clock import utcnow
+
+    monkeypatch.setattr(cop.mail.tasks, "deliver_message", lambda message_id: None)
+    message = services.send_mail("jo@example.org", "Hello", "Body")
+    db.session.commit()
+    db.session.execute(sa.update(OutboxMessage).values(status="sending", claimed_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    monkeypatch.undo()
+    assert services.requeue_stale(timedelta(seconds=30)) == 0, "a worker may still be sending it"
+    db.session.execute(sa.update(OutboxMessage).values(claimed_at=utcnow() - services.CLAIM_TIMEOUT - timedelta(minutes=1)))
+    db.session.commit()
+    assert services.requeue_stale(timedelta(seconds=30)) == 1
+    assert outbox()[0].status == "stored"
 
 
 def test_mail_is_rendered_outside_a_request(app, db, make_user, outbox):
@@ -190,3 +248,14 @@ def test_outbox_words_each_status_one_way_and_counts_in_plain_english(app, clien
     db.session.commit()
     assert "2 messages" in client.get("/admin/outbox").get_data(as_text=True)
     assert "No messages with the status “Failed”." in client.get("/admin/outbox?status=failed").get_data(as_text=True)
+
+
+def test_a_failed_queueing_is_logged_with_the_task_s_name(db, outbox, monkeypatch, caplog):
+    def queue_down(task):
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(tasks, "enqueue", queue_down)
+    services.send_mail("jo@example.org", "Hello", "Body")
+    db.session.commit()
+    [record] = [r for r in caplog.records if "could not queue" in r.getMessage()]
+    assert record.getMessage().startswith("could not queue deliver_message(")
