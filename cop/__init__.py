@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, has_request_context, request, url_for
@@ -11,6 +12,9 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cop.config import instance_path_from, load_config
+
+#: The Alembic scripts, found from this package so commands work from any folder.
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 #: The site's main sections, in header order: (label, endpoint, the endpoints that belong to the section).
 NAVIGATION = (
@@ -51,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     from cop.extensions import check_sqlite_pragmas, csrf, db, limiter, login_manager, migrate, talisman, tasks
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     import cop.ratelimits  # noqa: F401 - registers the cop+sqlite:// storage before the limiter reads its URI
     limiter.init_app(app)

@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any, Callable
+
 import click
-from flask import Flask
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from cop.errors import ServiceError
 from cop.extensions import db
+from cop.site.probes import describe_database, reason
+
+
+def check_schema() -> None:
+    """Stop a command, in one line, when the database cannot be reached or its schema is not the code's."""
+    where = describe_database(db.engine.url)
+    try:
+        with db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except sa.exc.SQLAlchemyError as exc:
+        raise click.ClickException(f"Cannot reach {where}: {reason(exc)}") from None
+    script = ScriptDirectory(current_app.extensions["migrate"].directory)
+    expected = set(script.get_heads())
+    if current != expected:
+        now = ", ".join(sorted(current)) or "empty"
+        raise click.ClickException(
+            f"The database ({where}) is not up to date: it is at {now}, this code needs {', '.join(sorted(expected))}. "
+            "Run: flask --app wsgi db upgrade"
+        )
+
+
+def needs_current_schema(command: Callable[..., Any]) -> Callable[..., Any]:
+    """For commands that use the database: check it answers and is migrated before they run."""
+
+    @functools.wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        check_schema()
+        return command(*args, **kwargs)
+
+    return checked
 
 
 def _fail(error: ServiceError) -> None:
@@ -23,6 +59,7 @@ def _fail(error: ServiceError) -> None:
 @click.option("--level", type=click.Choice(["local", "regional", "national"]), default="local", show_default=True)
 @click.option("--website", default="", help="The agency's website.")
 @with_appcontext
+@needs_current_schema
 def create_agency_command(slug: str, name: str, domains: tuple[str, ...], country: str, level: str, website: str) -> None:
     """Add an agency."""
     from cop.agencies.services import create_agency
@@ -43,6 +80,7 @@ def create_agency_command(slug: str, name: str, domains: tuple[str, ...], countr
 @click.option("--role", type=click.Choice(["member", "agency_admin", "moderator", "site_admin"]), default="member", show_default=True)
 @click.option("--agency", "agency_slug", default=None, help="Slug of the agency they are a member of.")
 @with_appcontext
+@needs_current_schema
 def create_user_command(email: str, password: str, name: str, role: str, agency_slug: str | None) -> None:
     """Add a verified account."""
     from cop.accounts.services import create_user
@@ -64,6 +102,7 @@ def create_user_command(email: str, password: str, name: str, role: str, agency_
 
 @click.command("seed-demo")
 @with_appcontext
+@needs_current_schema
 def seed_demo_command() -> None:
     """Load a believable demo community; running it again adds nothing twice."""
     from cop.demo import seed_demo
@@ -82,10 +121,9 @@ def seed_demo_command() -> None:
 
 @click.command("seed-if-empty")
 @with_appcontext
+@needs_current_schema
 def seed_if_empty_command() -> None:
     """Seed the demo community only when the database has no people yet (used by make run)."""
-    import sqlalchemy as sa
-
     from cop.accounts.models import User
 
     if db.session.scalar(sa.select(sa.func.count(User.id))):
@@ -97,6 +135,7 @@ def seed_if_empty_command() -> None:
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 @with_appcontext
+@needs_current_schema
 def worker_command(workers: int) -> None:
     """Run the task queue's consumer (mail delivery and other background work)."""
     from cop.extensions import tasks

@@ -104,7 +104,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "COP_CONTACT_EMAIL": contact_email,
         # Storage
         "SQLALCHEMY_DATABASE_URI": db_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database host that does not answer fails a connection in seconds, not the system's minutes.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **({"connect_args": {"connect_timeout": 5}} if db_url.startswith("postgresql") else {})},
         "REDIS_URL": redis_url,
         # Tasks: SqliteHuey in the instance folder unless Redis is configured.
         "TASKS_IMMEDIATE": _flag(env.get("COP_TASKS_IMMEDIATE"), default=False),

@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+import sqlalchemy as sa
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -110,7 +111,15 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    try:
+        connection = connectable.connect()
+    except sa.exc.SQLAlchemyError as exc:
+        from cop.site.probes import describe_database, reason
+
+        # One line, not the driver's traceback: say what cannot be reached, and stop with status 1.
+        raise SystemExit(f"Cannot reach {describe_database(connectable.url)}: {reason(exc)}") from None
+
+    with connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # SQLite alters a table by copying it, dropping the old one and renaming the copy; with

@@ -49,6 +49,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             raise pytest.UsageError(f"REDIS_URL is set but Redis cannot be reached: {exc}") from exc
 
 
+def build_schema() -> None:
+    """The models' tables, marked as the newest migration (commands check the schema is current)."""
+    import flask_migrate
+
+    _db.create_all()
+    flask_migrate.stamp(revision="head")
+
+
 def _server_url(database: str) -> sa.URL:
     return sa.make_url(TEST_DATABASE_URL).set(database=database)
 
@@ -95,7 +103,7 @@ def postgres_url() -> Iterator[str | None]:
     url = create_postgres_database("cop_test")
     app = create_app({"ENVIRON": environ_for_tests(url), "INSTANCE_PATH": "/tmp/cop-test-session"})
     with app.app_context():
-        _db.create_all()
+        build_schema()
         _db.engine.dispose()
     yield url
     drop_postgres_database(url)
@@ -151,7 +159,7 @@ def build_app(tmp_path: Path, postgres_url: str | None, create_schema: bool | No
     limiter.reset()
     with app.app_context():
         if create_schema:
-            _db.create_all()
+            build_schema()
         ensure_default_topics()
         _db.session.commit()
     return app

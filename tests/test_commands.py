@@ -104,3 +104,58 @@ def test_worker_refuses_in_eager_mode(runner):
     result = runner.invoke(args=["worker"])
     assert result.exit_code == 1
     assert "no worker is needed" in result.output
+
+
+def test_a_command_on_an_empty_database_says_to_upgrade(tmp_path):
+    from cop import create_app
+    from tests.conftest import environ_for_tests
+
+    app = create_app({"ENVIRON": environ_for_tests(f"sqlite:///{tmp_path / 'empty.sqlite3'}"), "INSTANCE_PATH": str(tmp_path)})
+    for args in (["create-agency", "leeds", "--name", "Leeds"], ["seed-demo"], ["create-user", "a@b.example", "--password", "x"], ["worker"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "is not up to date" in result.output and "Run: flask --app wsgi db upgrade" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_command_with_the_database_unreachable_says_so_in_one_line(tmp_path):
+    from cop import create_app
+    from tests.conftest import environ_for_tests
+
+    app = create_app({"ENVIRON": environ_for_tests("postgresql+psycopg://postgres@127.0.0.1:1/cop"), "INSTANCE_PATH": str(tmp_path)})
+    result = app.test_cli_runner().invoke(args=["create-agency", "leeds", "--name", "Leeds"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot reach PostgreSQL at 127.0.0.1:1/cop: ") and result.output.count("\n") == 1
+
+
+def test_db_upgrade_with_the_database_unreachable_is_one_line_and_status_1(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "COP_ENV": "development", "COP_INSTANCE_PATH": str(tmp_path),
+           "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/cop", "REDIS_URL": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Cannot reach PostgreSQL at 127.0.0.1:1/cop: "), result.stderr
+
+
+def test_the_web_app_starts_with_the_database_down_and_says_so(tmp_path, caplog):
+    import logging
+
+    from cop import create_app
+    from cop.site.probes import report_unreachable
+    from tests.conftest import environ_for_tests
+
+    app = create_app({"ENVIRON": environ_for_tests("postgresql+psycopg://postgres@127.0.0.1:1/cop"), "INSTANCE_PATH": str(tmp_path)})
+    caplog.set_level(logging.WARNING)
+    failures = report_unreachable(app)
+    assert [f.split()[0] for f in failures] == ["database"]
+    [record] = [r for r in caplog.records if r.name == "cop.site.probes" and "starting without" in r.getMessage()]
+    assert "/readyz answers 503" in record.getMessage()
+    assert app.test_client().get("/readyz").status_code == 503

@@ -45,6 +45,29 @@ def _checks(app: Flask) -> dict[str, Callable[[], None]]:
     return checks
 
 
+def describe_database(url: sa.URL) -> str:
+    """Where the database is, for a message: host and port (or the SQLite file), never a password."""
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite file {url.database}"
+    return f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def reason(exc: BaseException) -> str:
+    """The first line of what the driver said, without SQLAlchemy's background links."""
+    original = getattr(exc, "orig", None) or exc
+    return (str(original).strip().splitlines() or [type(original).__name__])[0]
+
+
+def report_unreachable(app: Flask) -> list[str]:
+    """At the web app's start: one warning line for each service that does not answer (it keeps serving)."""
+    with app.app_context():
+        ready, checks = readiness()
+    failures = [f"{name} {result}" for name, result in checks.items() if result != "ok"]
+    for failure in failures:
+        log.warning("starting without %s; /readyz answers 503 until it answers", failure)
+    return failures
+
+
 def readiness() -> tuple[bool, dict[str, str]]:
     """Run every check at once, each bounded by CHECK_TIMEOUT: (all ok, name -> "ok" or what went wrong)."""
     app = current_app._get_current_object()
@@ -55,7 +78,7 @@ def readiness() -> tuple[bool, dict[str, str]]:
             try:
                 check()
             except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
-                return f"failed: {type(exc).__name__}"
+                return f"failed: {type(exc).__name__}: {reason(exc)}"[:200]
             finally:
                 db.session.remove()
         return "ok"
