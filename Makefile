@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export COP_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-test chromium assets worker clean
+.PHONY: run test install install-test chromium wrk bench assets worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,20 @@ chromium:
 ## Every test: unit, integration, migrations, browser.
 test: install-test chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## wrk for the benchmarks, from Debian's packages when it is missing.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || \
+		( $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk )
+
+## Every benchmark, on SQLite and then on PostgreSQL (BENCH_DATABASE_URL; skipped when it does not answer).
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+BENCHMARKS := pages
+bench: install-test wrk
+	@for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b $(BENCH_ARGS) || exit 1; done
+	@if $(BIN)/python -c "import sqlalchemy as sa; from cop.config import database_url; sa.create_engine(database_url('$(BENCH_DATABASE_URL)')).connect().close()" 2>/dev/null; then \
+		for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b --database-url '$(BENCH_DATABASE_URL)' $(BENCH_ARGS) || exit 1; done; \
+	else echo "PostgreSQL at $(BENCH_DATABASE_URL) does not answer: the PostgreSQL runs are skipped."; fi
 
 ## Rebuild the compiled design-system assets under cop/static (needs Node and npm).
 assets:

@@ -28,7 +28,8 @@ user_skills = sa.Table(
     "user_skills",
     db.metadata,
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    # Indexed too: "people with this skill" starts from the topic.
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 user_interests = sa.Table(
@@ -134,6 +135,36 @@ class User(db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
+
+
+def listed() -> sa.ColumnElement[bool]:
+    """People others can find: active, confirmed, and saying what they do (a job title and a level).
+
+    Written with no bound values (the empty string is a literal) so that the databases see the same
+    condition as the partial indexes below, and use them.
+    """
+    return sa.and_(
+        User.is_active.is_(True),
+        User.email_verified_at.is_not(None),
+        User.job_title != sa.literal_column("''"),
+        User.level.is_not(None),
+    )
+
+
+# The lists of people (by name, by level then name, newest first) read these and stop after a page,
+# instead of sorting every person; their counts read the index alone.
+def mentoring() -> sa.ColumnElement[bool]:
+    """People open to mentoring with room for someone, written (like listed()) to match its partial index."""
+    return sa.and_(User.open_to_mentoring.is_(True), User.mentoring_capacity > sa.literal_column("0"))
+
+
+for _name, _columns, _where in (
+    ("ix_users_listed_by_name", (User.display_name, User.id), listed()),
+    ("ix_users_listed_by_level", (User.level, User.display_name, User.id), listed()),
+    ("ix_users_listed_newest", (User.created_at, User.id), listed()),
+    ("ix_users_listed_mentors", (User.level, User.display_name, User.id), sa.and_(listed(), mentoring())),
+):
+    sa.Index(_name, *_columns, sqlite_where=_where, postgresql_where=_where)
 
 
 class UserSession(db.Model):

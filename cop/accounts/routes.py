@@ -14,7 +14,7 @@ from cop.errors import ServiceError
 from cop.extensions import db, limiter
 from cop.text.markdown import render_markdown
 from cop.text.places import country_choices, country_name
-from cop.text.services import list_topics, topic_choices
+from cop.text.services import topic_choices, topic_filter_options
 from cop.urls import is_safe_next
 from cop.forms import EmptyForm
 from cop.web import act_and_redirect, attach_error, list_title, page_number, render_form, require_page
@@ -248,7 +248,7 @@ def people():
     mentors = request.args.get("mentors") == "1"
     pagination = services.people_page(page_number(), current_app.config["COP_PER_PAGE"], level, topic, mentors)
     require_page(pagination)
-    topics = list_topics()
+    topics = topic_filter_options()
     level = level if level in LEVELS else None
     topic_name = next((t.name for t in topics if t.slug == topic), topic)
     described = [

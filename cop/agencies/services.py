@@ -103,14 +103,18 @@ def agencies_page(page: int, per_page: int, country: Optional[str] = None, level
     return pagination, counts
 
 
-def agency_members(agency: Agency, page: int, per_page: int):
-    """A page of the agency's active members, admins first."""
-    stmt = (
+def members_query(agency: Agency) -> sa.Select:
+    """The agency's active members, admins first, then by name."""
+    return (
         sa.select(User)
         .where(User.agency_id == agency.id, User.is_active.is_(True))
         .order_by(User.is_agency_admin.desc(), User.display_name, User.id)
     )
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def agency_members(agency: Agency, page: int, per_page: int):
+    """A page of the agency's active members, admins first."""
+    return db.paginate(members_query(agency), page=page, per_page=per_page, error_out=False)
 
 
 def _check_domains(actor: Optional[User], agency: Optional[Agency], raw_domains: Iterable[str]) -> list[str]:

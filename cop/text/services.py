@@ -38,6 +38,15 @@ def topic_choices() -> list[tuple[int, str]]:
     return [(topic.id, topic.name) for topic in list_topics()]
 
 
+def topic_filter_options() -> list[sa.Row]:
+    """(slug, name) rows of the topics on offer, for a list's filter: plain rows, no objects to build."""
+    return list(
+        db.session.execute(
+            sa.select(Topic.slug, Topic.name).where(Topic.retired_at.is_(None)).order_by(Topic.group.desc(), Topic.name)
+        )
+    )
+
+
 def ensure_default_topics() -> int:
     """Add any default topic that is missing; return how many were added."""
     existing = set(db.session.scalars(sa.select(Topic.slug)))

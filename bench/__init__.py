@@ -1,0 +1,1 @@
+"""Benchmarks: python -m bench.pages (and the others), or make bench for all of them."""
