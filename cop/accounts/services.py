@@ -373,7 +373,7 @@ class ProfileStart:
     """What a profile still lacks, and what the site suggests for a first save."""
 
     missing: list[str]
-    listed: bool
+    is_listed: bool
     country: Optional[str]
     time_zone: Optional[str]
     time_zone_reason: str
@@ -392,27 +392,26 @@ def profile_start(user: User) -> ProfileStart:
             ("what you want to learn", not user.interests),
         ) if absent
     ]
-    country = zone = None
-    reason = ""
-    first_save = user.level is None
-    if first_save and user.agency is not None:
-        agency = user.agency
-        country = user.country or agency.country
-        colleagues = db.session.execute(
-            sa.select(User.time_zone, sa.func.count(User.id).label("n"))
+    start = ProfileStart(missing, user.describes_their_work, None, None, "")
+    agency = user.agency
+    # Only before the first save (which asks for a level), and only for what the person has not chosen.
+    if user.level is not None or agency is None:
+        return start
+    start.country = user.country or agency.country
+    if user.time_zone == "UTC":
+        colleagues = db.session.scalar(
+            sa.select(User.time_zone)
             .where(User.agency_id == agency.id, User.id != user.id, User.level.is_not(None), User.time_zone != "UTC")
             .group_by(User.time_zone)
-            .order_by(sa.desc("n"), User.time_zone)
+            .order_by(sa.func.count(User.id).desc(), User.time_zone)
             .limit(1)
-        ).first()
+        )
         zones = time_zones_in(agency.country)
         if colleagues is not None:
-            zone, reason = colleagues.time_zone, f"Suggested because most of {agency.name}'s members use it."
+            start.time_zone, start.time_zone_reason = colleagues, f"Suggested because most of {agency.name}'s members use it."
         elif len(zones) == 1:
-            zone, reason = zones[0], f"Suggested from {agency.name}'s country, {country_name(agency.country)}."
-        if user.time_zone != "UTC":
-            zone, reason = None, ""
-    return ProfileStart(missing=missing, listed=user.describes_their_work, country=country, time_zone=zone, time_zone_reason=reason)
+            start.time_zone, start.time_zone_reason = zones[0], f"Suggested from {agency.name}'s country, {country_name(agency.country)}."
+    return start
 
 
 def people_query(level: Optional[str] = None, topic_slug: Optional[str] = None, mentors_only: bool = False) -> sa.Select:
