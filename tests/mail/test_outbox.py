@@ -208,7 +208,7 @@ def test_a_claim_left_by_a_stopped_worker_is_released(db, outbox, monkeypatch):
     from cop.clock import utcnow
 
     monkeypatch.setattr(cop.mail.tasks, "deliver_message", lambda message_id: None)
-    message = services.send_mail("jo@example.org", "Hello", "Body")
+    services.send_mail("jo@example.org", "Hello", "Body")
     db.session.commit()
     db.session.execute(sa.update(OutboxMessage).values(status="sending", claimed_at=utcnow() - timedelta(minutes=5)))
     db.session.commit()
