@@ -183,3 +183,15 @@ def test_header_marks_the_current_section(client, as_user):
     assert f'href="/people/{user_id}" aria-current="page"' in page  # "Your profile", not "People"
     assert 'href="/people" aria-current="page"' not in page
     assert 'href="/admin" aria-current="page"' in client.get("/admin/outbox").get_data(as_text=True)
+
+
+def test_pages_promise_only_what_exists(client, as_user):
+    """Calendar feeds, events, case studies and posts arrive with their own issues; until then no page mentions them."""
+    import html
+
+    pages = [client.get("/accessibility").get_data(as_text=True)]
+    as_user("site_admin")
+    pages += [client.get(path).get_data(as_text=True) for path in ("/admin/topics", "/profile", "/")]
+    text = html.unescape(" ".join(pages)).lower()
+    for promise in ("calendar feed", "mentoring session", "case studies and events will", "events and mentoring", "posts"):
+        assert promise not in text, f"a page promises {promise!r}"
