@@ -54,9 +54,12 @@ def build(app, scale: float) -> list[Page]:
             level = rng.choices(("101", "202", "303"), weights=(4, 4, 3))[0]
             mentoring = level == "303" or (level == "202" and rng.random() < 0.3)
             skills = rng.sample(topics, rng.randint(1, 5))
+            # As on a real site, some are not listed: 2% unconfirmed, 3% with an empty profile (no title or level).
+            unlisted = rng.random()
             batch.append(User(
                 email=f"person{i:05}@{agency.domains[0].domain}", display_name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {i:05}",
-                password_hash=password_hash, email_verified_at=now, job_title=rng.choice(TITLES), level=level,
+                password_hash=password_hash, email_verified_at=None if unlisted < 0.02 else now,
+                job_title="" if 0.02 <= unlisted < 0.05 else rng.choice(TITLES), level=None if 0.02 <= unlisted < 0.05 else level,
                 bio=f"I work on {skills[0].name.lower()} at {agency.name}.", country=agency.country,
                 time_zone=dict(COUNTRIES)[agency.country], agency=agency, is_agency_admin=i < len(agencies),
                 open_to_mentoring=mentoring, mentoring_capacity=rng.randint(1, 4) if mentoring else 0,
@@ -65,7 +68,9 @@ def build(app, scale: float) -> list[Page]:
         db.session.add_all(batch)
         db.session.commit()
     skill = next(t for t in topics if t.slug == "video")
-    person_id = db.session.scalar(sa.select(User.id).order_by(User.id).offset(people_count // 2).limit(1))
+    person_id = db.session.scalar(
+        sa.select(User.id).where(User.job_title != "", User.email_verified_at.is_not(None)).order_by(User.id).offset(people_count // 2).limit(1)
+    )
     agency = agencies[len(agencies) // 2]
     return [
         Page("home", "/"),

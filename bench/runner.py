@@ -114,8 +114,11 @@ def environment(folder: Path, url: str, port: int) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    """flask db upgrade on the benchmark's database; its log is shown only if it fails."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"flask db upgrade failed:\n{done.stdout}{done.stderr}")
 
 
 @contextlib.contextmanager
