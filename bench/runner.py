@@ -205,12 +205,17 @@ def count_statements(app, path: str) -> int:
 
 
 def explain(app, page: Page) -> tuple[str, bool]:
-    """PostgreSQL's plan for a page's main query, and whether it avoids reading every row of the table it selects from."""
+    """PostgreSQL's plans for a page's main query and for the count its pagination runs, and whether
+    both avoid reading every row of the table a selective page selects from."""
     from cop.extensions import db
 
     statement = page.main_query()
-    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
-    plan = "\n".join(row[0] for row in db.session.execute(sa.text(f"EXPLAIN {compiled}")))
+    counted = sa.select(sa.func.count()).select_from(statement.limit(None).order_by(None).subquery())
+    plans = []
+    for label, query in (("rows", statement), ("count", counted)):
+        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+        plans.append(f"-- {label}\n" + "\n".join(row[0] for row in db.session.execute(sa.text(f"EXPLAIN {compiled}"))))
+    plan = "\n".join(plans)
     uses_index = page.selective_on is None or not re.search(rf"Seq Scan on {page.selective_on}\b", plan)
     return plan, uses_index
 
