@@ -18,6 +18,9 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 #: The site's main sections, in header order: (label, endpoint, the endpoints that belong to the section).
 NAVIGATION = (
+    ("Case studies", "casestudies.index", {"casestudies.index", "casestudies.case_study", "casestudies.new", "casestudies.edit",
+                                           "casestudies.yours", "casestudies.revisions_list", "casestudies.revision",
+                                           "casestudies.changes"}),
     ("Agencies", "agencies.index", {"agencies.index", "agencies.agency", "agencies.new_agency",
                                        "agencies.edit_agency", "agencies.agency_requests"}),
     ("People", "accounts.people", {"accounts.people", "accounts.person"}),
@@ -114,6 +117,7 @@ def register_request_guards(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from cop.accounts.routes import bp as accounts
     from cop.agencies.routes import bp as agencies
+    from cop.casestudies.routes import bp as casestudies
     from cop.mail.routes import bp as mail
     from cop.notifications.routes import bp as notifications
     from cop.site.routes import bp as site
@@ -125,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(text)
     app.register_blueprint(mail)
     app.register_blueprint(notifications)
+    app.register_blueprint(casestudies)
 
 
 def register_errorhandlers(app: Flask) -> None:

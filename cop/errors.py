@@ -8,11 +8,13 @@ class ServiceError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         #: The form field the message belongs to, when there is one.
         self.field = field
+        #: Every field with a problem and its message, when there are several (the first is also ``field``).
+        self.fields = dict(fields) if fields else ({field: message} if field else {})
 
 
 class PermissionDenied(ServiceError):

@@ -6,6 +6,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from flask import abort, flash, redirect, render_template, request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -22,14 +23,15 @@ def as_choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
 
 
 def attach_error(form: FlaskForm, error: ServiceError) -> int:
-    """Show a service's refusal next to the field it is about (or atop the form); return its status."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        if isinstance(field.errors, tuple):
-            field.errors = list(field.errors)
-        field.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
+    """Show a service's refusal next to each field it is about (or atop the form); return its status."""
+    for name, message in (error.fields or {None: error.message}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(message)
+        else:
+            form.form_errors.append(message)
     return error.status_code
 
 
@@ -110,3 +112,20 @@ def act_and_redirect(form: FlaskForm, action: Callable[[], Any], done: Callable[
     db.session.commit()
     flash(done(result), "success")
     return redirect(back)
+
+
+#: Sections that higher domains add to the pages of lower ones: page name -> functions rendering a section.
+_PAGE_SECTIONS: dict[str, list[Callable[[Any], Markup]]] = {}
+
+
+def add_page_section(page: str, render: Callable[[Any], Markup]) -> None:
+    """Add a section to a page of a lower domain ("person", "agency"): ``render(thing)`` returns its HTML.
+
+    A person's page lists their case studies without accounts knowing case studies exist.
+    """
+    _PAGE_SECTIONS.setdefault(page, []).append(render)
+
+
+def page_sections(page: str, thing: Any) -> list[Markup]:
+    """The sections other domains add to a page, rendered for the thing it is about."""
+    return [render(thing) for render in _PAGE_SECTIONS.get(page, [])]

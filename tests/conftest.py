@@ -144,6 +144,7 @@ def build_app(tmp_path: Path, postgres_url: str | None, create_schema: bool | No
 
     On PostgreSQL the session's tables already exist; pass create_schema=True for a database of one's own.
     """
+    from cop.casestudies.services import ensure_default_service_areas
     from cop.text.services import ensure_default_topics
 
     database_url = postgres_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
@@ -161,6 +162,7 @@ def build_app(tmp_path: Path, postgres_url: str | None, create_schema: bool | No
         if create_schema:
             build_schema()
         ensure_default_topics()
+        ensure_default_service_areas()
         _db.session.commit()
     return app
 

@@ -22,7 +22,9 @@ from tests.conftest import environ_for_tests
 #: member — anyone signed in;
 #: agency_admin — admins of the agency in the URL, and site admins;
 #: site_admin — site admins only;
-#: owner — only the person the thing in the URL belongs to ("member" in the world); anyone else finds nothing there.
+#: owner — only the person the thing in the URL belongs to ("member" in the world); anyone else finds nothing there;
+#: agency_member — anyone who belongs to an agency (case studies are written for one);
+#: case_study_editor — the case study's authors ("member" in the world) and its agency's reviewers.
 POLICY: dict[tuple[str, str], str] = {
     # site
     ("site.home", "GET"): "public",
@@ -82,6 +84,25 @@ POLICY: dict[tuple[str, str], str] = {
     ("notifications.settings", "GET"): "member",
     ("notifications.settings", "POST"): "member",
     ("mail.outbox_message", "GET"): "site_admin",
+    # case studies ("home" in the world is published, written by "member", with two revisions)
+    ("casestudies.index", "GET"): "public",
+    ("casestudies.feed", "GET"): "public",
+    ("casestudies.case_study", "GET"): "public",
+    ("casestudies.print_view", "GET"): "public",
+    ("casestudies.revisions_list", "GET"): "public",
+    ("casestudies.revision", "GET"): "public",
+    ("casestudies.changes", "GET"): "public",
+    ("casestudies.yours", "GET"): "member",
+    ("casestudies.new", "GET"): "agency_member",
+    ("casestudies.new", "POST"): "agency_member",
+    ("casestudies.edit", "GET"): "case_study_editor",
+    ("casestudies.edit", "POST"): "case_study_editor",
+    ("casestudies.submit", "POST"): "case_study_editor",
+    ("casestudies.delete", "POST"): "case_study_editor",
+    ("casestudies.publish", "POST"): "agency_admin",
+    ("casestudies.return_to_authors", "POST"): "agency_admin",
+    ("casestudies.archive", "POST"): "agency_admin",
+    ("casestudies.restore", "POST"): "agency_admin",
 }
 
 #: The people a test can be: "agency_admin" and "member" are members of agency "home", the one in every URL;
@@ -104,6 +125,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "site_admin": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "site_admin": "allowed"},
     "owner": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "missing"), "member": "allowed"},
+    "agency_member": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "allowed"), "moderator": "denied", "site_admin": "denied"},
+    "case_study_editor": {
+        "anonymous": "login",
+        "member": "allowed",
+        "other_agency_member": "denied",
+        "agency_admin": "allowed",
+        "other_agency_admin": "denied",
+        "moderator": "denied",
+        "site_admin": "allowed",
+    },
 }
 
 #: Methods the policy speaks for; HEAD and OPTIONS follow GET and Flask.
@@ -175,7 +206,24 @@ def world(app, make_agency, make_user) -> World:
         notice = Notification(user_id=people["member"], kind="join_decision", title="Hello", link="/")
         _db.session.add(notice)
         _db.session.commit()
+        _published_case_study(people)
         return World(people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id)
+
+
+def _published_case_study(people: dict[str, int]) -> None:
+    """Case study "home": written by home's member, published by its admin, then edited (two revisions)."""
+    from cop.accounts.models import User
+    from cop.casestudies import services
+
+    author, admin = _db.session.get(User, people["member"]), _db.session.get(User, people["agency_admin"])
+    data = services.CaseStudyInput(
+        title="Home", summary="What we did.", service_area="libraries", modes=["broadcast"], level="202",
+        sections={"challenge": "A challenge.", "approach": "An approach.", "results": "Results.", "lessons": "Lessons."},
+    )
+    case_study = services.create_case_study(author, data, submit=True)
+    services.publish_case_study(admin, case_study)
+    services.update_case_study(author, case_study, services.CaseStudyInput(summary="What we did, and why."))
+    _db.session.commit()
 
 
 def url_arguments(world: World) -> dict[str, object]:
@@ -187,6 +235,7 @@ def url_arguments(world: World) -> dict[str, object]:
         "message_id": world.message_id,
         "topic_id": world.topic_id,
         "notice_id": world.notice_id,
+        "number": 1,
         # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
         "token": "not-a-real-token",
     }

@@ -17,7 +17,7 @@ from cop.text.places import country_choices, country_name
 from cop.text.services import topic_choices, topic_filter_options
 from cop.urls import is_safe_next
 from cop.forms import EmptyForm
-from cop.web import act_and_redirect, attach_error, list_title, page_number, render_form, require_page
+from cop.web import act_and_redirect, attach_error, list_title, page_number, page_sections, render_form, require_page
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +281,7 @@ def person(user_id: int):
         country=country_name(user.country),
         levels=LEVELS,
         is_self=is_self,
+        sections=page_sections("person", user),
     )
 
 

@@ -15,7 +15,7 @@ from cop.extensions import db
 from cop.text.markdown import render_markdown
 from cop.text.places import country_choices, country_name
 from cop.forms import EmptyForm
-from cop.web import act_and_redirect, attach_error, list_title, page_number, render_form, require_page
+from cop.web import act_and_redirect, attach_error, list_title, page_number, page_sections, render_form, require_page
 
 bp = Blueprint("agencies", __name__, template_folder="templates")
 
@@ -87,6 +87,7 @@ def agency(slug: str):
         levels=GOVERNMENT_LEVELS,
         join_form=forms.JoinAgencyForm(formdata=None),
         button_form=EmptyForm(formdata=None),
+        sections=page_sections("agency", agency),
     )
 
 

@@ -12,6 +12,7 @@ from cop.accounts import services as accounts
 from cop.agencies import services as agencies
 from cop.extensions import limiter
 from cop.site import probes
+from cop.web import page_sections
 
 bp = Blueprint("site", __name__)
 
@@ -24,6 +25,7 @@ def home():
         agency_count=agencies.agency_count(),
         new_people=accounts.newest_people(5),
         people_count=accounts.people_count(),
+        sections=page_sections("home", None),
     )
 
 

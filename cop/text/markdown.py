@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -38,3 +40,17 @@ def render_markdown(source: str | None) -> Markup:
         link_rel="nofollow noopener ugc",
     )
     return Markup(clean)
+
+
+def strip_html(source: str | None) -> str:
+    """Text with every HTML tag taken out (script and style with what they hold), for storing what people write.
+
+    Pages never show raw HTML from Markdown anyway; this keeps it out of what is stored and served by the API.
+    """
+    text = source or ""
+    while "<" in text:
+        cleaned = html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+        if cleaned == text:
+            break
+        text = cleaned
+    return text

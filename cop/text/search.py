@@ -231,3 +231,40 @@ def _drop_fts(target: sa.Table, connection: sa.Connection, **_: object) -> None:
     if connection.dialect.name == "sqlite":
         for statement in SQLITE_DROP:
             connection.exec_driver_sql(statement)
+
+
+#: Words too common to say two texts are alike.
+_COMMON = frozenset(
+    "a about after all also an and are as at be been but by can did do for from had has have how i in into is it "
+    "its more new not of on one or our out over so than that the their them then there these they this to up was "
+    "we were what when which who will with would you your".split()
+)
+
+
+def similar(kind: str, text: str, exclude: Optional[int] = None, limit: int = 20) -> list[int]:
+    """The things of one kind sharing the most words with ``text``, best first (any word counts, not all)."""
+    words = [term.words[0] for term in parse_query(text.replace('"', " ")) if term.words[0] not in _COMMON and len(term.words[0]) > 2]
+    if not words:
+        return []
+    if _dialect() == "postgresql":
+        tsquery = functools.reduce(
+            lambda left, right: left.op("||")(right), (sa.func.plainto_tsquery(PG_CONFIG, word) for word in words)
+        )
+        stmt = (
+            sa.select(SearchEntry.object_id)
+            .where(SearchEntry.kind == kind, SearchEntry.document.op("@@")(tsquery))
+            .order_by(sa.func.ts_rank_cd(SearchEntry.document, tsquery).desc())
+        )
+    else:
+        fts = _fts_table()
+        table = sa.literal_column(FTS_TABLE)
+        stmt = (
+            sa.select(SearchEntry.object_id)
+            .select_from(fts)
+            .join(SearchEntry, SearchEntry.id == fts.c.rowid)
+            .where(SearchEntry.kind == kind, table.op("MATCH")(" OR ".join(f'"{word}"' for word in words)))
+            .order_by(sa.func.bm25(table, TITLE_WEIGHT, 1.0))
+        )
+    if exclude is not None:
+        stmt = stmt.where(SearchEntry.object_id != exclude)
+    return list(db.session.scalars(stmt.limit(limit)))

@@ -41,6 +41,7 @@ class SeededAgency:
 LEEDS = SeededAgency("leeds-city-council", "Leeds City Council", "leeds.example")
 SITE_ADMIN = Account("Sam Okafor", "sam.okafor@example.net", "copper-meadow-falcon-64")
 LEEDS_ADMIN = Account("Lee Whitaker", "lee.whitaker@leeds.example", "harbour-quince-saddle-29")
+LEEDS_WRITER = Account("Wren Adeyemi", "wren.adeyemi@leeds.example", "meadow-tinsel-orbit-57")
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +74,8 @@ def seed(app) -> None:
             LEEDS_ADMIN.email, LEEDS_ADMIN.password, LEEDS_ADMIN.name, role="agency_admin", agency=leeds
         )
         admin.job_title, admin.level = "Head of digital", "303"
+        writer = services.create_user(LEEDS_WRITER.email, LEEDS_WRITER.password, LEEDS_WRITER.name, agency=leeds)
+        writer.job_title, writer.level = "Social media officer", "202"
         services.create_user(SITE_ADMIN.email, SITE_ADMIN.password, SITE_ADMIN.name, role="site_admin")
         db.session.commit()
         db.session.remove()
@@ -122,6 +125,12 @@ def site_admin(live_app: str) -> Account:
 def leeds_admin(live_app: str) -> Account:
     """The seeded admin of Leeds City Council, who decides join requests."""
     return LEEDS_ADMIN
+
+
+@pytest.fixture()
+def leeds_writer(live_app: str) -> Account:
+    """A seeded member of Leeds City Council, who writes case studies."""
+    return LEEDS_WRITER
 
 
 @pytest.fixture()
