@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 REVIEW = register_kind("case_study_review", "A case study from your agency waits for your review").name
 STATUS = register_kind("case_study_status", "A case study you wrote is published, returned, archived or restored").name
+AGENCY_NEWS = register_kind("agency_case_study", "Your agency publishes a new case study", mail_by_default=False).name
 
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 
@@ -527,7 +528,7 @@ def publish_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
     record_revision(actor, case_study, "Published" if case_study.revision == 0 else "Published again after review")
     index_case_study(case_study)
     _tell_authors(actor, case_study, f"“{case_study.title}” is published", f"{actor.display_name} published “{case_study.title}”. It is now in the case study library.")
-    send_after_commit(case_study_published, CaseStudy, case_study.id)
+    send_after_commit(case_study_published, CaseStudy, case_study.id, first=case_study.revision == 1)
     log.info("user %s published case study %s", actor.id, case_study.slug)
     return case_study
 
@@ -581,7 +582,7 @@ def restore_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
     index_case_study(case_study)
     db.session.flush()
     _tell_authors(actor, case_study, f"“{case_study.title}” is restored", f"{actor.display_name} restored “{case_study.title}” to the case study library.")
-    send_after_commit(case_study_published, CaseStudy, case_study.id)
+    send_after_commit(case_study_published, CaseStudy, case_study.id, first=False)
     log.info("user %s restored case study %s", actor.id, case_study.slug)
     return case_study
 
@@ -611,3 +612,15 @@ def change_status(actor: Any, case_study: CaseStudy, status: str, comment: str =
     if status == "archived":
         return archive_case_study(actor, case_study)
     raise ServiceError("Status must be one of in_review, published, returned or archived.", field="status")
+
+
+@case_study_published.connect
+def tell_agency_members(case_study: CaseStudy, first: bool = False, **_: Any) -> None:
+    """When an agency first publishes a case study, its other members hear of it (by mail only if they ask)."""
+    if not first:
+        return
+    authors = {a.id for a in case_study.authors}
+    link = site_path("casestudies.case_study", slug=case_study.slug)
+    for member in agency_members(case_study.agency_id):
+        if member.id not in authors:
+            notify(member, AGENCY_NEWS, f"{case_study.agency.name} published “{case_study.title}”", link)

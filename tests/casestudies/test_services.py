@@ -243,3 +243,19 @@ def test_deleting_a_draft(db, cast, make_case_study):
     published = make_case_study(title="Kept")
     with pytest.raises(Conflict):
         services.delete_draft(user(cast.writer), get(published))
+
+
+def test_members_of_the_agency_hear_of_a_first_publication_after_commit(db, cast, make_case_study):
+    slug = make_case_study(status="in_review")
+    case_study = get(slug)
+    services.publish_case_study(user(cast.admin), case_study)
+    assert [n.kind for n in notices_for(cast.colleague)] == []
+    db.session.commit()
+    db.session.expire_all()
+    assert [n.title for n in notices_for(cast.colleague)] == ["Leeds City Council published “Bin collections on Twitter”"]
+    assert "agency_case_study" not in [n.kind for n in notices_for(cast.writer)]  # the author is told otherwise
+    assert [n.kind for n in notices_for(cast.outsider)] == []
+    services.archive_case_study(user(cast.admin), get(slug))
+    services.restore_case_study(user(cast.admin), get(slug))
+    db.session.commit()
+    assert len([n for n in notices_for(cast.colleague) if n.kind == "agency_case_study"]) == 1
