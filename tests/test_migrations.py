@@ -175,3 +175,40 @@ def test_search_works_on_a_database_the_migrations_built(migrating_app):
     assert list(db.session.scalars(sa.select(hits.c.object_id))) == [1]
     assert search.matching("story", "floods") is not None
     assert list(db.session.scalars(sa.select(search.matching("story", "floods").c.object_id))) == []
+
+
+def test_case_studies_go_down_and_up_without_touching_what_came_before(migrating_app):
+    """0010 seeds the service areas once; going down removes its tables and nothing else, and up again works."""
+    from cop.accounts.models import User
+    from cop.agencies.models import Agency
+    from cop.casestudies import services
+    from cop.casestudies.models import DEFAULT_SERVICE_AREAS
+    from cop.clock import utcnow
+
+    migrate_to("0009")
+    home = Agency(slug="home", name="Home Council", country="GB", level="local")
+    writer = User(email="w@home.example", display_name="Wen Writer", password_hash="x", email_verified_at=utcnow(),
+                  agency=home, is_agency_admin=True, job_title="Officer", level="202")
+    db.session.add_all([home, writer])
+    db.session.commit()
+    before = snapshot(KEPT_ABOVE_0001)
+
+    migrate_to("head")
+    with db.engine.connect() as conn:
+        areas = sorted(name for (name,) in conn.execute(sa.text("SELECT name FROM service_areas")))
+    assert areas == sorted(DEFAULT_SERVICE_AREAS)
+    writer = db.session.scalar(sa.select(User))
+    case_study = services.create_case_study(writer, services.CaseStudyInput(
+        title="Floods", summary="A crisis channel.", service_area="emergency-management", modes=["broadcast"], level="303",
+        sections={"challenge": "Floods.", "approach": "A channel.", "results": "Fewer calls.", "lessons": "Start early."},
+    ), submit=True)
+    services.publish_case_study(writer, case_study)
+    db.session.commit()
+    assert rows("case_study_revisions") and rows("case_study_modes")
+
+    migrate_to("0009", down=True)
+    assert table_names().isdisjoint({"case_studies", "service_areas", "case_study_revisions"})
+    assert rows("search_entries") == [], "the search entries of case studies go with them"
+    assert snapshot(KEPT_ABOVE_0001) == before
+    migrate_to("head")
+    assert len(rows("service_areas")) == len(DEFAULT_SERVICE_AREAS) and rows("case_studies") == []

@@ -123,6 +123,8 @@ def upgrade():
 
 
 def downgrade():
+    # What the search index holds of case studies goes with them.
+    op.execute("DELETE FROM search_entries WHERE kind = 'case_study'")
     with op.batch_alter_table('case_study_topics', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_study_topics_topic_id'))
 
