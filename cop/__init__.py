@@ -116,7 +116,11 @@ def register_request_guards(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from cop.accounts.routes import bp as accounts
+    from cop.api.core import register_api
+    from cop.api.routes import api_bp as account_api
+    from cop.api.routes import bp as api
     from cop.agencies.routes import bp as agencies
+    from cop.casestudies.api import bp as casestudies_api
     from cop.casestudies.routes import bp as casestudies
     from cop.mail.routes import bp as mail
     from cop.notifications.routes import bp as notifications
@@ -130,6 +134,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail)
     app.register_blueprint(notifications)
     app.register_blueprint(casestudies)
+    app.register_blueprint(api)
+    # The JSON API, /api/v1: one blueprint per domain, documented in /api/v1/openapi.json.
+    register_api(app, (account_api, casestudies_api))
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -112,7 +112,8 @@ def seed_demo_command() -> None:
     db.session.commit()
     click.echo(
         f"Demo community ready: {summary.agencies_added} agencies and {summary.people_added} people added "
-        f"({summary.agencies_total} agencies and {summary.people_total} people in all)."
+        f"({summary.agencies_total} agencies and {summary.people_total} people in all); "
+        f"{summary.case_studies_added} case studies added ({summary.case_studies_total} in all)."
     )
     click.echo("Demo sign-ins (password for each: " + summary.password + "):")
     for label, email in summary.sign_ins:
@@ -130,6 +131,28 @@ def seed_if_empty_command() -> None:
         click.echo("The database already has people; demo data not loaded.")
         return
     seed_demo_command.callback()  # type: ignore[misc]
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True, help="What the token may do.")
+@click.option("--name", default="Command line", show_default=True, help="What the token is for, shown in the person's list.")
+@with_appcontext
+@needs_current_schema
+def create_token_command(email: str, scope: str, name: str) -> None:
+    """Make a personal API token for an account and print it (only the token, so it can be piped)."""
+    from cop.accounts.services import find_user_by_email
+    from cop.api.services import create_token
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the address {email}.")
+    try:
+        _token, secret = create_token(user, name, scope)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(secret)
 
 
 @click.command("worker")
@@ -150,5 +173,6 @@ def worker_command(workers: int) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
-    for command in (create_agency_command, create_user_command, seed_demo_command, seed_if_empty_command, worker_command):
+    for command in (create_agency_command, create_user_command, create_token_command, seed_demo_command, seed_if_empty_command,
+                    worker_command):
         app.cli.add_command(command)

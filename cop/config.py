@@ -126,6 +126,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "LOGIN_RATE_LIMIT": env.get("COP_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Forms that send mail (register, new confirmation link, password reset), per address.
         "MAIL_FORM_RATE_LIMIT": env.get("COP_MAIL_FORM_RATE_LIMIT", "5 per minute;30 per hour"),
+        # JSON API requests, per token (per address for requests without one).
+        "API_RATE_LIMIT": env.get("COP_API_RATE_LIMIT", "300 per minute"),
         # Rate limits: counted in Redis when configured, otherwise in an SQLite file in the instance folder,
         # which every worker process on this machine shares (cop.ratelimits).
         "RATELIMIT_STORAGE_URI": redis_url or f"cop+sqlite://{instance / 'ratelimits.sqlite3'}",

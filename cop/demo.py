@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -13,6 +14,9 @@ from cop.agencies.models import Agency, AgencyDomain
 from cop.accounts.passwords import hash_password
 from cop.clock import utcnow
 from cop.extensions import db
+from cop.casestudies.demo_content import DEMO_CASE_STUDIES
+from cop.casestudies.models import CaseStudy, CaseStudyMode, ServiceArea
+from cop.casestudies.services import ensure_default_service_areas, index_case_study, record_revision
 from cop.text.models import Topic
 from cop.text.services import ensure_default_topics
 from cop.text.slugs import slugify
@@ -75,6 +79,8 @@ class SeedSummary:
     people_added: int = 0
     agencies_total: int = 0
     people_total: int = 0
+    case_studies_added: int = 0
+    case_studies_total: int = 0
     password: str = DEMO_PASSWORD
     sign_ins: list[tuple[str, str]] = field(default_factory=list)
 
@@ -169,6 +175,62 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
         db.session.add(user)
         summary.people_added += 1
     db.session.flush()
+    summary.case_studies_added = seed_case_studies(rng)
     summary.agencies_total = db.session.scalar(sa.select(sa.func.count(Agency.id))) or 0
+    summary.case_studies_total = db.session.scalar(sa.select(sa.func.count(CaseStudy.id))) or 0
     summary.people_total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0
     return summary
+
+
+def seed_case_studies(rng: random.Random) -> int:
+    """Add the demo case studies that are not there yet, written by members of their agencies; how many were added.
+
+    Written straight to the tables (with their revisions and search entries) rather than through the
+    workflow, so seeding sends no notices and no mail.
+    """
+    ensure_default_service_areas()
+    existing = set(db.session.scalars(sa.select(CaseStudy.slug)))
+    agencies = {a.slug: a for a in db.session.scalars(sa.select(Agency))}
+    areas = {a.name: a for a in db.session.scalars(sa.select(ServiceArea))}
+    topics = {t.name: t for t in db.session.scalars(sa.select(Topic))}
+    members: dict[int, list[User]] = {}
+    for user in db.session.scalars(sa.select(User).where(User.agency_id.is_not(None), User.level.is_not(None)).order_by(User.id)):
+        members.setdefault(user.agency_id, []).append(user)
+    admins = {u.agency_id: u for u in db.session.scalars(sa.select(User).where(User.is_agency_admin.is_(True)))}
+    site_admin = db.session.scalar(sa.select(User).where(User.site_role == "site_admin").order_by(User.id))
+    now = utcnow()
+    added = 0
+    for number, story in enumerate(DEMO_CASE_STUDIES):
+        slug = slugify(story["title"], max_length=90)
+        agency = agencies.get(story["agency"])
+        writers = members.get(agency.id, []) if agency else []
+        if slug in existing or agency is None or not writers:
+            continue
+        authors = rng.sample(writers, min(len(writers), rng.choice((1, 1, 2))))
+        started = date.fromisoformat(story["started_on"])
+        ended = date.fromisoformat(story["ended_on"]) if story["ended_on"] else None
+        published_at = now - timedelta(days=3 + 17 * (len(DEMO_CASE_STUDIES) - number), hours=rng.randint(0, 23))
+        case_study = CaseStudy(
+            slug=slug, title=story["title"], summary=story["summary"], agency=agency, agency_id=agency.id,
+            service_area=areas[story["service_area"]], level=story["level"], started_on=started, ended_on=ended,
+            links=[{"title": title, "url": url} for title, url in story["links"]], licence=story["licence"],
+            status=story["status"], review_comment=story.get("review_comment", ""), created_by_id=authors[0].id,
+            created_at=published_at - timedelta(days=7), updated_at=published_at,
+            submitted_at=published_at - timedelta(days=2) if story["status"] != "draft" else None,
+            published_at=published_at if story["status"] == "published" else None,
+            modes=[CaseStudyMode(mode=mode) for mode in story["modes"]],
+            topics=[topics[name] for name in (*story["channels"], *story["skills"]) if name in topics],
+            authors=authors,
+            **{name: story[name] for name in ("challenge", "approach", "results", "lessons", "differently", "resources")},
+        )
+        db.session.add(case_study)
+        db.session.flush()
+        if story["status"] == "published":
+            reviewer = admins.get(agency.id) or site_admin
+            case_study.reviewed_by_id = reviewer.id if reviewer else None
+            record_revision(reviewer, case_study, "Published", when=published_at)
+            index_case_study(case_study)
+        existing.add(slug)
+        added += 1
+    db.session.flush()
+    return added

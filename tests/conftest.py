@@ -291,6 +291,21 @@ def as_user(make_user, make_agency, sign_in) -> Callable[[str], int]:
 
 
 @pytest.fixture()
+def make_token(app) -> Callable[..., str]:
+    """A personal API token for a user id: make_token(user_id, "write") returns the secret to send."""
+    from cop.accounts.models import User
+    from cop.api.services import create_token
+
+    def make(user_id: int, scope: str = "write", name: str = "Tests") -> str:
+        with app.app_context():
+            _token, secret = create_token(_db.session.get(User, user_id), name, scope)
+            _db.session.commit()
+            return secret
+
+    return make
+
+
+@pytest.fixture()
 def outbox(app) -> Callable[[], list]:
     """Every outbox message so far, oldest first."""
     from cop.mail.models import OutboxMessage

@@ -24,7 +24,9 @@ from tests.conftest import environ_for_tests
 #: site_admin — site admins only;
 #: owner — only the person the thing in the URL belongs to ("member" in the world); anyone else finds nothing there;
 #: agency_member — anyone who belongs to an agency (case studies are written for one);
-#: case_study_editor — the case study's authors ("member" in the world) and its agency's reviewers.
+#: case_study_editor — the case study's authors ("member" in the world) and its agency's reviewers;
+#: token — API routes that need a personal token: a signed-in browser is no one to them (401 for every role).
+#: tests/api/test_token_scopes.py checks every API route by token scope (none, read, write) as well.
 POLICY: dict[tuple[str, str], str] = {
     # site
     ("site.home", "GET"): "public",
@@ -103,6 +105,16 @@ POLICY: dict[tuple[str, str], str] = {
     ("casestudies.return_to_authors", "POST"): "agency_admin",
     ("casestudies.archive", "POST"): "agency_admin",
     ("casestudies.restore", "POST"): "agency_admin",
+    # API tokens, and the JSON API
+    ("api.tokens", "GET"): "member",
+    ("api.tokens", "POST"): "member",
+    ("api.revoke_token", "POST"): "owner",
+    ("api.docs", "GET"): "public",
+    ("api-docs.openapi_json", "GET"): "public",
+    ("account_api.me", "GET"): "token",
+    ("casestudies_api.list_case_studies", "GET"): "public",
+    ("casestudies_api.get_case_study", "GET"): "public",
+    ("casestudies_api.create_case_study", "POST"): "token",
 }
 
 #: The people a test can be: "agency_admin" and "member" are members of agency "home", the one in every URL;
@@ -125,6 +137,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "site_admin": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "site_admin": "allowed"},
     "owner": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "missing"), "member": "allowed"},
+    "token": dict.fromkeys(ROLES, "unauthorised"),
     "agency_member": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "allowed"), "moderator": "denied", "site_admin": "denied"},
     "case_study_editor": {
         "anonymous": "login",
@@ -176,6 +189,7 @@ class World:
     message_id: int
     topic_id: int
     notice_id: int
+    token_id: int
 
 
 @pytest.fixture()
@@ -207,7 +221,13 @@ def world(app, make_agency, make_user) -> World:
         _db.session.add(notice)
         _db.session.commit()
         _published_case_study(people)
-        return World(people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id)
+        from cop.accounts.models import User
+        from cop.api.services import create_token
+
+        token, _secret = create_token(_db.session.get(User, people["member"]), "Script", "read")
+        _db.session.commit()
+        return World(people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id,
+                     token_id=token.id)
 
 
 def _published_case_study(people: dict[str, int]) -> None:
@@ -236,6 +256,7 @@ def url_arguments(world: World) -> dict[str, object]:
         "topic_id": world.topic_id,
         "notice_id": world.notice_id,
         "number": 1,
+        "token_id": world.token_id,
         # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
         "token": "not-a-real-token",
     }
@@ -260,6 +281,8 @@ def classify(response, login_path: str) -> str:
         pytest.fail(f"{response.status_code} from {response.request.method} {response.request.path}:\n{response.get_data(as_text=True)}")
     if response.status_code in (302, 303) and urlsplit(response.headers.get("Location", "")).path == login_path:
         return "login"
+    if response.status_code == 401:
+        return "unauthorised"
     if response.status_code == 403:
         return "denied"
     if response.status_code == 404:

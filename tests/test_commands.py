@@ -69,8 +69,25 @@ def test_seed_demo_is_idempotent(runner, app):
     assert levels == {"101", "202", "303", None} and mentors >= 10 and {"GB", "AU"} <= countries
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0
-    assert "0 agencies and 0 people added" in result.output
+    assert "0 agencies and 0 people added" in result.output and "0 case studies added" in result.output
     assert (count(app, Agency), count(app, User)) == (agencies, people)
+
+
+def test_seed_demo_adds_a_library_of_case_studies_in_every_state(runner, app, client):
+    from cop.casestudies.models import CaseStudy, CaseStudyRevision
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        from cop.extensions import db
+
+        statuses = dict(db.session.execute(sa.select(CaseStudy.status, sa.func.count()).group_by(CaseStudy.status)).all())
+        agencies = db.session.scalar(sa.select(sa.func.count(sa.distinct(CaseStudy.agency_id))))
+        revisions = db.session.scalar(sa.select(sa.func.count(CaseStudyRevision.id)))
+    assert statuses["published"] >= 40 and statuses["draft"] >= 2 and statuses["in_review"] == 1 and statuses["returned"] == 1
+    assert agencies == 12 and revisions == statuses["published"]
+    page = client.get("/case-studies?q=flood").get_data(as_text=True)
+    assert "A crisis channel during the winter floods" in page.replace("<mark>", "").replace("</mark>", "")
+    assert client.get("/case-studies/our-first-twitter-account-bin-collection-days").status_code == 200
 
 
 def test_demo_staff_are_not_listed_as_practitioners_and_everyone_else_is(runner, app, client):

@@ -15,6 +15,9 @@ FORBIDDEN = {
     "text": ("cop.accounts", "cop.agencies", "cop.mail"),
     "mail": ("cop.accounts", "cop.agencies"),
     "accounts": ("cop.agencies.services", "cop.agencies.routes", "cop.agencies.forms"),
+    # The API's shared pieces sit below the content domains, which extend it.
+    "api": ("cop.casestudies", "cop.events", "cop.forum", "cop.matching", "cop.federation"),
+    "notifications": ("cop.casestudies", "cop.api"),
 }
 
 

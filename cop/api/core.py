@@ -1,0 +1,252 @@
+"""What every part of the JSON API shares: the OpenAPI-documented Api, Bearer tokens, limits and pages.
+
+A domain adds endpoints with a ``Blueprint`` from here (flask-smorest's: its marshmallow schemas both
+validate requests and write the OpenAPI document), calls ``require_token("read" | "write")`` or
+``caller()`` in its views, pages lists with ``ListArgs``/``paged``, and is registered in
+``register_api`` below. Requests never authenticate with the session cookie, so the API needs no CSRF
+token; errors are JSON (cop.site.errors), with every field's problem under ``fields``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Optional
+from urllib.parse import urlencode
+
+import flask_smorest
+from flask import Flask, current_app, g, request
+from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge, Unauthorized
+
+from cop.extensions import csrf, db, limiter
+
+#: Where the API lives; the OpenAPI document is openapi.json under it.
+PREFIX = "/api/v1"
+#: The largest body an API request may carry.
+MAX_BODY = 1024 * 1024
+#: The most items a list returns at once.
+MAX_PER_PAGE = 100
+
+
+class ApiErrorBody(Schema):
+    """What every error answers."""
+
+    status = fields.Integer(required=True)
+    title = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ApiError(Schema):
+    """An error: its status and words, and what was wrong with each field (empty when no field is to blame)."""
+
+    error = fields.Nested(ApiErrorBody, required=True)
+    fields_ = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.String(), required=True,
+        metadata={"description": 'Each field with a problem (nested ones as "sections.results"), and its message.'},
+    )
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, documenting cop's own error shape and leaving error pages to cop.site.errors.
+
+    flask-smorest would otherwise answer every error in the app, HTML pages included, with its own JSON.
+    """
+
+    ERROR_SCHEMA = ApiError
+
+    def _register_error_handlers(self) -> None:
+        """cop.site.errors answers errors, as JSON under /api/."""
+
+
+api = Api()
+
+
+def configure(app: Flask) -> None:
+    """Settings flask-smorest reads: the document at /api/v1/openapi.json, and no UI that loads from elsewhere."""
+    app.config.setdefault("API_TITLE", "cop API")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": (
+                    "Read case studies, and write them with a personal token. Make a token at /account/tokens "
+                    "and send it as `Authorization: Bearer <token>`. Errors are JSON: "
+                    '`{"error": {"status", "title", "message"}, "fields": {...}}`.'
+                )
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A personal token from /account/tokens."}
+                }
+            },
+        },
+    )
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """An API blueprint: CSRF-exempt (no cookie counts here), limited per token, JSON bodies of at most 1 MiB."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        csrf.exempt(self)
+        self.before_request(_read_request)
+
+
+def _read_request() -> None:
+    """Bound the body, read the Bearer token if there is one, and refuse a body that is not a JSON object."""
+    request.max_content_length = MAX_BODY
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise RequestEntityTooLarge(f"Send at most {MAX_BODY // 1024} KiB.")
+    _presented_token()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        # Every write needs a write token, and who is asking is settled before what they sent is read.
+        require_token("write")
+    if request.method in ("POST", "PUT", "PATCH"):
+        if not request.is_json:
+            raise BadRequest("Send a JSON object, with Content-Type: application/json.")
+        body = request.get_json(silent=True)
+        if body is None:
+            raise BadRequest("The body is not valid JSON.")
+        if not isinstance(body, dict):
+            raise BadRequest("Send a JSON object, not a list or a single value.")
+
+
+def _presented_token() -> Any:
+    """The working token the request carries (read once per request: the rate limit reads it first), or None.
+
+    A malformed header, or a token that is unknown or revoked, is a 401.
+    """
+    if "api_token" in g:
+        if g.api_token is None and g.get("api_token_problem"):
+            raise _unauthorised(*g.api_token_problem)
+        return g.api_token
+    g.api_token = None
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        g.api_token_problem = ("invalid_request", "Send the token as: Authorization: Bearer <token>.")
+        raise _unauthorised(*g.api_token_problem)
+    from cop.api.services import authenticate
+
+    token = authenticate(secret.strip())
+    if token is None:
+        g.api_token_problem = ("invalid_token", "The token is unknown or revoked. Make a new one at /account/tokens.")
+        raise _unauthorised(*g.api_token_problem)
+    g.api_token = token
+    # Its last use is kept even when the request itself changes nothing.
+    db.session.commit()
+    return token
+
+
+def _unauthorised(code: str, description: str) -> Unauthorized:
+    error = Unauthorized(description)
+    error.www_authenticate = []  # type: ignore[assignment]
+    g.www_authenticate = f'Bearer realm="cop", error="{code}", error_description="{description}"'
+    return error
+
+
+def current_token() -> Any:
+    """The working token this request carries, or None."""
+    return getattr(g, "api_token", None)
+
+
+def caller() -> Any:
+    """The person whose token this request carries, or None."""
+    token = getattr(g, "api_token", None)
+    return token.user if token is not None else None
+
+
+def require_token(scope: str) -> Any:
+    """The person behind the request's token, which must allow ``scope``: 401 without one, 403 with too little."""
+    token = getattr(g, "api_token", None)
+    if token is None:
+        g.www_authenticate = 'Bearer realm="cop"'
+        raise Unauthorized("Send a personal API token: Authorization: Bearer <token>. Make one at /account/tokens.")
+    if not token.allows(scope):
+        g.www_authenticate = f'Bearer realm="cop", error="insufficient_scope", scope="{scope}"'
+        raise Forbidden(f"This token may only read. Make a token that may write at /account/tokens.")
+    return token.user
+
+
+def token_required(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view that needs a token allowing ``scope``; checked before the body is read, so 401/403 come first.
+
+    Place it between ``@bp.route`` and ``@bp.arguments``; the view finds the person with ``caller()``.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            require_token(scope)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def rate_limit_key() -> str:
+    """API limits count per token, and per address for requests without a working one."""
+    try:
+        token = _presented_token()
+    except Unauthorized:
+        token = None
+    return f"api-token:{token.id}" if token is not None else f"api-ip:{request.remote_addr}"
+
+
+def api_rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+class ListArgs(Schema):
+    """A list's page: ?page= and ?per_page=."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000, error="Pages run from 1 to 1,000,000."))
+    per_page = fields.Integer(
+        load_default=None, validate=validate.Range(min=1, max=MAX_PER_PAGE, error=f"Ask for 1 to {MAX_PER_PAGE} at a time.")
+    )
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The schema of a page of ``item_schema``: items, page, per_page, total and the next page's address."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+            "total": fields.Integer(required=True),
+            "next": fields.String(allow_none=True, required=True, metadata={"description": "The next page's address, or null on the last."}),
+        },
+        name=f"{item_schema.__name__}Page",
+    )
+
+
+def paged(pagination: Any, items: list[Any], endpoint_args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A page's body and its Link header: ``next`` keeps the request's other arguments."""
+    next_url: Optional[str] = None
+    if pagination.page < pagination.pages:
+        args = {k: v for k, v in endpoint_args.items() if v not in (None, "")}
+        args["page"] = pagination.page + 1
+        next_url = f"{request.base_url}?{urlencode(args)}"
+    body = {"items": items, "page": pagination.page, "per_page": pagination.per_page, "total": pagination.total, "next": next_url}
+    return body, ({"Link": f'<{next_url}>; rel="next"'} if next_url else {})
+
+
+def page_size(requested: Optional[int]) -> int:
+    """How many items a page holds: what was asked, or the site's page size."""
+    return requested or current_app.config["COP_PER_PAGE"]
+
+
+def register_api(app: Flask, blueprints: tuple[flask_smorest.Blueprint, ...]) -> None:
+    """Bind the Api to the app and register the domains' API blueprints, each limited per token."""
+    configure(app)
+    api.init_app(app)
+    for blueprint in blueprints:
+        limiter.limit(api_rate_limit, key_func=rate_limit_key)(blueprint)
+        api.register_blueprint(blueprint)

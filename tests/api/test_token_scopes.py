@@ -1,0 +1,58 @@
+"""Every JSON API route by token scope: none, a read token, a write token. A route without a row here fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_authorization import _published_case_study
+
+#: What each API route needs: public (no token), read or write.
+SCOPES = {
+    ("account_api.me", "GET"): "read",
+    ("casestudies_api.list_case_studies", "GET"): "public",
+    ("casestudies_api.get_case_study", "GET"): "public",
+    ("casestudies_api.create_case_study", "POST"): "write",
+    ("casestudies_api.update_case_study", "PATCH"): "write",
+}
+#: The status class each kind of caller meets at each level.
+EXPECTED = {
+    "public": {"none": "allowed", "read": "allowed", "write": "allowed"},
+    "read": {"none": 401, "read": "allowed", "write": "allowed"},
+    "write": {"none": 401, "read": 403, "write": "allowed"},
+}
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and rule.endpoint.endswith(("_api.me",)) or rule.endpoint.split(".")[0].endswith("_api")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_api_route_has_a_scope_row(app):
+    assert api_routes(app) == set(SCOPES)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), sorted(SCOPES))
+@pytest.mark.parametrize("caller", ["none", "read", "write"])
+def test_api_route_obeys_its_scope(app, client, make_agency, make_user, make_token, endpoint, method, caller):
+    from flask import url_for
+
+    make_agency("home", domains=["home.example"])
+    people = {"member": make_user("member@home.example", agency="home"),
+              "agency_admin": make_user("admin@home.example", agency="home", role="agency_admin")}
+    with app.app_context():
+        _published_case_study(people)
+    headers = {} if caller == "none" else {"Authorization": f"Bearer {make_token(people['member'], caller)}"}
+    with app.test_request_context():
+        rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
+        url = url_for(endpoint, **({"slug": "home"} if "slug" in rule.arguments else {}))
+    response = client.open(url, method=method, json={} if method in ("POST", "PATCH") else None, headers=headers)
+    assert response.status_code < 500 and response.is_json
+    expected = EXPECTED[SCOPES[(endpoint, method)]][caller]
+    if expected == "allowed":
+        assert response.status_code not in (401, 403), f"{method} {url} with {caller}: {response.status_code}"
+    else:
+        assert response.status_code == expected, f"{method} {url} with {caller}: {response.status_code}"
