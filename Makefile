@@ -50,7 +50,7 @@ wrk:
 
 ## Every benchmark, on SQLite and then on PostgreSQL (BENCH_DATABASE_URL; skipped when it does not answer).
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-BENCHMARKS := pages
+BENCHMARKS := pages casestudies
 bench: install-test wrk
 	@for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b $(BENCH_ARGS) || exit 1; done
 	@if $(BIN)/python -c "import sqlalchemy as sa; from cop.config import database_url; sa.create_engine(database_url('$(BENCH_DATABASE_URL)')).connect().close()" 2>/dev/null; then \

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, fields
 from typing import Any, Mapping, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 
 from cop.accounts.models import LEVELS, User
 from cop.agencies.models import Agency
@@ -119,11 +121,21 @@ def filtered(filters: Filters) -> tuple[sa.Select, Optional[sa.Subquery]]:
     return stmt, matches
 
 
-def _for_a_list(stmt: sa.Select) -> sa.Select:
-    return stmt.options(
+#: What a list shows of each case study; the story's sections stay in the database.
+LIST_COLUMNS = (
+    CaseStudy.id, CaseStudy.slug, CaseStudy.title, CaseStudy.summary, CaseStudy.agency_id, CaseStudy.service_area_id,
+    CaseStudy.level, CaseStudy.status, CaseStudy.published_at, CaseStudy.updated_at,
+)
+
+
+def _for_a_list(stmt: sa.Select, whole: bool = False) -> sa.Select:
+    options = [
         so.joinedload(CaseStudy.agency), so.joinedload(CaseStudy.service_area), so.selectinload(CaseStudy.modes),
         so.selectinload(CaseStudy.topics),
-    )
+    ]
+    if not whole:
+        options.append(so.load_only(*LIST_COLUMNS))
+    return stmt.options(*options)
 
 
 def case_studies_page(filters: Filters, page: int, per_page: int):
@@ -135,7 +147,7 @@ def case_studies_page(filters: Filters, page: int, per_page: int):
 def latest(filters: Filters, count: int) -> list[CaseStudy]:
     """The newest published case studies for the filters (for feeds), with their authors."""
     stmt, _matches = filtered(Filters(**{**filters.as_args(), "sort": "newest"}))
-    return list(db.session.scalars(_for_a_list(stmt).options(so.selectinload(CaseStudy.authors)).limit(count)))
+    return list(db.session.scalars(_for_a_list(stmt, whole=True).options(so.selectinload(CaseStudy.authors)).limit(count)))
 
 
 def snippets_for(filters: Filters, case_studies: list[CaseStudy]) -> dict[int, search.Snippet]:
@@ -158,8 +170,20 @@ class FilterOptions:
     levels: list[tuple[str, str]]
 
 
+#: How long a process reuses the filters' choices: agencies, topics and service areas change rarely.
+OPTIONS_TTL = 60.0
+
+
 def filter_options() -> FilterOptions:
-    """Every filter's choices, in four statements whatever the number of case studies."""
+    """Every filter's choices; read at most once a minute per process (three statements when read)."""
+    cache = current_app.extensions.setdefault("casestudies.filter_options", {})
+    now = time.monotonic()
+    if cache.get("until", 0.0) < now:
+        cache["options"], cache["until"] = _read_filter_options(), now + OPTIONS_TTL
+    return cache["options"]
+
+
+def _read_filter_options() -> FilterOptions:
     agencies = db.session.execute(sa.select(Agency.slug, Agency.name, Agency.country).order_by(Agency.name)).all()
     topics = db.session.execute(
         sa.select(Topic.slug, Topic.name, Topic.group).where(Topic.retired_at.is_(None)).order_by(Topic.name)
