@@ -170,7 +170,7 @@ def require_token(scope: str) -> Any:
         raise Unauthorized("Send a personal API token: Authorization: Bearer <token>. Make one at /account/tokens.")
     if not token.allows(scope):
         g.www_authenticate = f'Bearer realm="cop", error="insufficient_scope", scope="{scope}"'
-        raise Forbidden(f"This token may only read. Make a token that may write at /account/tokens.")
+        raise Forbidden("This token may only read. Make a token that may write at /account/tokens.")
     return token.user
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length
 
-from cop.api.models import SCOPES
 from cop.api.services import MAX_NAME_LENGTH
 from cop.forms import SiteForm
 from cop.web import as_choices

@@ -355,6 +355,8 @@ def changes(slug: str):
         older, newer = newer, older
     if older == newer:
         abort(404, "Choose two different revisions to compare.")
+    if not (1 <= older and newer <= case_study.revision):
+        abort(404, f"This case study has revisions 1 to {case_study.revision}.")
     old, new = _revision_or_404(case_study, older), _revision_or_404(case_study, newer)
     return render_template(
         "casestudies/changes.html", case_study=case_study, old=old, new=new,

@@ -127,7 +127,10 @@ class CaseStudyWrite(Schema):
     sections = fields.Nested(_sections_schema(load=True))
     links = fields.List(fields.Nested(Link), validate=validate.Length(max=MAX_LINKS, error=f"At most {MAX_LINKS} links."))
     licence = fields.String(validate=validate.OneOf(list(LICENCES), error="Use one of: " + ", ".join(LICENCES)))
-    authors = fields.List(fields.Integer(strict=True), metadata={"description": "Authors' user ids: members of the agency."})
+    authors = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1, error="Not a known person's id.")),
+        metadata={"description": "Authors' user ids: members of the agency."},
+    )
 
 
 class CaseStudyCreate(CaseStudyWrite):

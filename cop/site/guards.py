@@ -70,6 +70,10 @@ def _form_is_readable() -> bool:
         return not any(contains_nul(key) or contains_nul(value) for key, value in pairs)
     if request.mimetype == "multipart/form-data":
         return not any(contains_nul(value) or "\ufffd" in value for value in request.form.values())
+    if request.is_json:
+        # A body that is not JSON at all is the API's to answer; a JSON string may still hold \u0000.
+        body = request.get_json(silent=True, cache=True)
+        return body is None or not contains_nul(body)
     return True
 
 

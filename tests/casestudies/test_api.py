@@ -134,3 +134,14 @@ def test_the_api_list_takes_the_same_statements_for_few_or_many(app, client, cas
     for number in range(2, 15):
         make_case_study(f"Study {number} on Twitter")
     assert queries_for(app, client, path) == few
+
+
+def test_nul_bytes_and_numbers_past_64_bits_are_refused_not_stored(client, cast, make_token):
+    secret = make_token(cast.writer)
+    nul = client.post("/api/v1/case-studies", json={**BODY, "title": "Bins\u0000"}, headers=bearer(secret))
+    assert nul.status_code == 400 and nul.is_json
+    nested = client.post("/api/v1/case-studies", json={**BODY, "sections": {"results": "a\u0000b"}}, headers=bearer(secret))
+    assert nested.status_code == 400
+    huge = client.post("/api/v1/case-studies", json={**BODY, "authors": [2**70]}, headers=bearer(secret))
+    assert huge.status_code == 422 and "authors.0" in huge.get_json()["fields"]
+    assert client.get("/api/v1/case-studies/road-closures-on-whatsapp", headers=bearer(secret)).status_code == 404

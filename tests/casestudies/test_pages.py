@@ -245,6 +245,8 @@ def test_revisions_stay_readable_with_what_changed(client, cast, sign_in, make_c
     assert "<del>18%</del>" in changes and "<ins>25%</ins>" in changes and "<h2 class=\"govuk-heading-m\">Results</h2>" in changes
     assert client.get(f"/case-studies/{slug}/revisions/3").status_code == 404
     assert client.get(f"/case-studies/{slug}/changes?from=1&to=9").status_code == 404
+    assert client.get(f"/case-studies/{slug}/changes?from=1&to={2**70}").status_code == 404
+    assert client.get(f"/case-studies/{slug}/revisions/{2**70}").status_code == 404
 
 
 def test_related_case_studies_share_terms_and_words(client, make_case_study):
