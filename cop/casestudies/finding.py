@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, fields
 from typing import Any, Mapping, Optional
 
@@ -227,47 +228,74 @@ def describe(filters: Filters, options: FilterOptions) -> list[str]:
 # ---------------------------------------------------------------- related case studies
 
 
-def related(case_study: CaseStudy, count: int = RELATED_COUNT) -> list[CaseStudy]:
-    """Published case studies most like this one: shared channels, skills, service area and modes, and shared words.
+#: How long a process reuses a case study's related ones, and for how many case studies at most.
+RELATED_TTL = 600.0
+RELATED_CACHED = 2000
 
-    Two bounded statements score the candidates (terms in common; words in common through the search
-    index) and a third loads the winners, so the cost does not grow with the library.
-    """
-    scores: dict[int, float] = {}
-    topic_ids = [t.id for t in case_study.topics]
-    modes = case_study.mode_keys
-    shared = sa.literal(0)
-    if topic_ids:
-        shared = shared + sa.select(sa.func.count()).where(
-            case_study_topics.c.case_study_id == CaseStudy.id, case_study_topics.c.topic_id.in_(topic_ids)
-        ).scalar_subquery()
-    if modes:
-        shared = shared + sa.select(sa.func.count()).where(
-            CaseStudyMode.case_study_id == CaseStudy.id, CaseStudyMode.mode.in_(modes)
-        ).scalar_subquery()
-    if case_study.service_area_id:
-        shared = shared + sa.case((CaseStudy.service_area_id == case_study.service_area_id, 2), else_=0)
-    rows = db.session.execute(
-        sa.select(CaseStudy.id, shared.label("shared"))
-        .where(published(), CaseStudy.id != case_study.id)
-        .order_by(sa.desc("shared"), CaseStudy.published_at.desc())
-        .limit(20)
-    ).all()
-    for row in rows:
-        if row.shared:
-            scores[row.id] = float(row.shared)
-    for rank, object_id in enumerate(search.similar(SEARCH_KIND, f"{case_study.title} {case_study.summary}", exclude=case_study.id, limit=20)):
-        scores[object_id] = scores.get(object_id, 0.0) + 3.0 * (1 - rank / 20)
-    best = sorted(scores, key=lambda object_id: -scores[object_id])[:count]
-    if not best:
+
+def related(case_study: CaseStudy, count: int = RELATED_COUNT) -> list[CaseStudy]:
+    """The related case studies a page shows: worked out at most every ten minutes per case study and process
+    (and again whenever it changes), since scoring them reads far more than the page shows."""
+    cache: OrderedDict = current_app.extensions.setdefault("casestudies.related", OrderedDict())
+    key = (case_study.id, case_study.updated_at, count)
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit is None or hit[0] < now:
+        hit = (now + RELATED_TTL, [c.id for c in _score_related(case_study, count)])
+        cache[key] = hit
+        while len(cache) > RELATED_CACHED:
+            cache.popitem(last=False)
+    if not hit[1]:
         return []
     found = {
         c.id: c
         for c in db.session.scalars(
-            sa.select(CaseStudy).where(CaseStudy.id.in_(best), published()).options(so.joinedload(CaseStudy.agency))
+            sa.select(CaseStudy).where(CaseStudy.id.in_(hit[1]), published())
+            .options(so.load_only(*LIST_COLUMNS), so.joinedload(CaseStudy.agency))
         )
     }
-    return [found[object_id] for object_id in best if object_id in found]
+    return [found[i] for i in hit[1] if i in found]
+
+
+def _score_related(case_study: CaseStudy, count: int) -> list[CaseStudy]:
+    """Published case studies most like this one: channels and skills in common, the same service area and
+    modes, and words in common.
+
+    Bounded statements whatever the size of the library: the 50 sharing the most topics (read from the
+    topic index), the 20 sharing the most words (through the search index), and one load of those
+    candidates to score and show.
+    """
+    topic_ids = [t.id for t in case_study.topics]
+    scores: dict[int, float] = {}
+    if topic_ids:
+        shared = sa.func.count().label("shared")
+        rows = db.session.execute(
+            sa.select(case_study_topics.c.case_study_id, shared)
+            .join(CaseStudy, CaseStudy.id == case_study_topics.c.case_study_id)
+            .where(case_study_topics.c.topic_id.in_(topic_ids), published(), CaseStudy.id != case_study.id)
+            .group_by(case_study_topics.c.case_study_id)
+            .order_by(shared.desc(), case_study_topics.c.case_study_id.desc())
+            .limit(50)
+        ).all()
+        scores.update({row.case_study_id: float(row.shared) for row in rows})
+    alike = search.similar(SEARCH_KIND, case_study.title, exclude=case_study.id, limit=20)
+    for rank, object_id in enumerate(alike):
+        scores[object_id] = scores.get(object_id, 0.0) + 3.0 * (1 - rank / 20)
+    if not scores:
+        return []
+    candidates = list(
+        db.session.scalars(
+            sa.select(CaseStudy).where(CaseStudy.id.in_(scores), published())
+            .options(so.load_only(*LIST_COLUMNS), so.joinedload(CaseStudy.agency), so.selectinload(CaseStudy.modes))
+        )
+    )
+    modes = set(case_study.mode_keys)
+    for candidate in candidates:
+        scores[candidate.id] += len(modes & set(candidate.mode_keys))
+        if case_study.service_area_id and candidate.service_area_id == case_study.service_area_id:
+            scores[candidate.id] += 2
+    candidates.sort(key=lambda c: (-scores[c.id], -c.id))
+    return candidates[:count]
 
 
 # ---------------------------------------------------------------- on people's and agencies' pages
