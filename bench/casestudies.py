@@ -126,12 +126,12 @@ def build(app, scale: float) -> list[Page]:
     facebook = next(t for t in channels if t.slug == "facebook")
     filtered = finding.Filters(service_area=library.slug, level="202")
     by_channel = finding.Filters(country="AU", channel=facebook.slug)
-    searched = finding.Filters(q="flood warnings")
     return [
         Page("case studies", "/case-studies", lambda: finding.filtered(finding.Filters())[0].limit(20)),
         Page("filtered", f"/case-studies?service_area={library.slug}&level=202", lambda: finding.filtered(filtered)[0].limit(20)),
         Page("by country and channel", f"/case-studies?country=AU&channel={facebook.slug}", lambda: finding.filtered(by_channel)[0].limit(20)),
-        Page("search", "/case-studies?q=flood+warnings", lambda: finding.filtered(searched)[0].limit(20)),
+        # No EXPLAIN for the search: its text search configuration cannot be written out as a literal.
+        Page("search", "/case-studies?q=flood+warnings"),
         Page("one case study", f"/case-studies/{one}", lambda: sa.select(CaseStudy).where(CaseStudy.slug == one), "case_studies"),
         Page("Atom feed", "/case-studies/feed.atom"),
         Page("filtered Atom feed", f"/case-studies/feed.atom?service_area={library.slug}"),
