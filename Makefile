@@ -40,8 +40,11 @@ chromium:
 		( $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium )
 
 ## Every test: unit, integration, migrations, browser.
+## Two test processes on the embedded defaults (pytest-xdist); one when REDIS_URL is set, since every test
+## app resets the rate-limit counters that a shared Redis would hold for the other process too.
+PYTEST_WORKERS ?= $(if $(REDIS_URL),0,2)
 test: install-test chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## wrk for the benchmarks, from Debian's packages when it is missing.
 wrk:
@@ -50,7 +53,7 @@ wrk:
 
 ## Every benchmark, on SQLite and then on PostgreSQL (BENCH_DATABASE_URL; skipped when it does not answer).
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-BENCHMARKS := pages casestudies
+BENCHMARKS := pages casestudies feeds
 bench: install-test wrk
 	@for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b $(BENCH_ARGS) || exit 1; done
 	@if $(BIN)/python -c "import sqlalchemy as sa; from cop.config import database_url; sa.create_engine(database_url('$(BENCH_DATABASE_URL)')).connect().close()" 2>/dev/null; then \

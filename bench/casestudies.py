@@ -136,6 +136,11 @@ def build(app, scale: float) -> list[Page]:
         Page("Atom feed", "/case-studies/feed.atom"),
         Page("filtered Atom feed", f"/case-studies/feed.atom?service_area={library.slug}"),
         Page("API list", "/api/v1/case-studies"),
+        # Anonymous visitors are given kept pages (cop.cache); a member's pages are made for them each time.
+        Page("case studies", "/case-studies", signed_in_as=authors[1].email),
+        Page("filtered", f"/case-studies?service_area={library.slug}&level=202", signed_in_as=authors[1].email),
+        Page("search", "/case-studies?q=flood+warnings", signed_in_as=authors[1].email),
+        Page("one case study", f"/case-studies/{one}", signed_in_as=authors[1].email),
     ]
 
 

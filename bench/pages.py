@@ -81,6 +81,9 @@ def build(app, scale: float) -> list[Page]:
         Page("agencies", "/agencies", lambda: sa.select(Agency).order_by(Agency.name, Agency.id).limit(20)),
         Page("one person", f"/people/{person_id}", lambda: sa.select(User).where(User.id == person_id), "users"),
         Page("one agency", f"/agencies/{agency.slug}", lambda: members_query(agency).limit(20), "users"),
+        # Anonymous visitors are given kept pages (cop.cache); a member's pages are made for them each time.
+        Page("home", "/", signed_in_as=f"person00001@{agencies[1].domains[0].domain}"),
+        Page("people", "/people", signed_in_as=f"person00001@{agencies[1].domains[0].domain}"),
     ]
 
 

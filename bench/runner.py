@@ -46,6 +46,8 @@ class Page:
     main_query: Optional[Callable[[], sa.Select]] = None
     #: For EXPLAIN: a selective page must use an index rather than read every row of this table.
     selective_on: Optional[str] = None
+    #: The email address of a person to be signed in as: their pages are made for them, never kept.
+    signed_in_as: Optional[str] = None
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Result:
     page: Page
     rates: list[float] = field(default_factory=list)
     statements: Optional[int] = None
+    #: The session cookie the page is asked for with, when it is signed in.
+    cookie: Optional[str] = None
 
     @property
     def median(self) -> float:
@@ -137,11 +141,11 @@ def app_for(env: dict[str, str]):
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def gunicorn(env: dict[str, str], port: int, log: Path, app: str = "wsgi:app") -> Iterator[str]:
     """The app served by gunicorn with two workers, until the block ends."""
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
@@ -166,7 +170,8 @@ _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 
 
 def parse_wrk(output: str) -> float:
-    """Requests per second from wrk's report; an error if any answer was not a success."""
+    """Requests per second from wrk's report; an error if any answer was neither a success nor a redirect
+    or 304 (wrk counts only those as errors)."""
     bad = _NON_2XX.search(output)
     if bad:
         raise RuntimeError(f"{bad.group(1)} answers were errors:\n{output}")
@@ -176,16 +181,32 @@ def parse_wrk(output: str) -> float:
     return float(match.group(1))
 
 
-def drive(url: str, seconds: float) -> float:
-    """Requests per second wrk reaches against one URL."""
+def drive(url: str, seconds: float, cookie: Optional[str] = None, headers: tuple[str, ...] = ()) -> float:
+    """Requests per second wrk reaches against one URL (with a Cookie header, for a signed-in page; other headers)."""
+    options = [part for header in ((f"Cookie: {cookie}",) if cookie else ()) + tuple(headers) for part in ("-H", header)]
     output = subprocess.run(
-        ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{max(round(seconds), 1)}s", url],
+        ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{max(round(seconds), 1)}s", *options, url],
         capture_output=True, text=True, check=True,
     ).stdout
     return parse_wrk(output)
 
 
-def count_statements(app, path: str) -> int:
+def session_cookie(app, email: str) -> str:
+    """A Cookie header value that signs in as this person: a sign-in of their own, as logging in makes."""
+    from cop.accounts.models import User
+    from cop.accounts.services import start_session
+    from cop.extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        raise RuntimeError(f"no one has the address {email}")
+    token = start_session(user, "bench")
+    db.session.commit()
+    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": token, "_fresh": True})
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def count_statements(app, path: str, cookie: Optional[str] = None) -> int:
     """SQL statements one GET of a path issues, in-process, on the same database."""
     from cop.extensions import db
 
@@ -194,11 +215,17 @@ def count_statements(app, path: str) -> int:
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    client = app.test_client()
-    client.get(path)  # warm: the first request may load what later ones find ready
+    # No cookie jar: an anonymous page must be asked for as a visitor who never had a session.
+    client = app.test_client(use_cookies=False)
+    headers = {"Cookie": cookie} if cookie else {}
+    client.get(path, headers=headers)  # warm: the first request may load what later ones find ready
+    # What making the page takes, not giving a kept one: the count is of a page made afresh.
+    from cop.cache import cache
+
+    cache.clear()
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        response = client.get(path)
+        response = client.get(path, headers=headers)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     if response.status_code != 200:
@@ -243,7 +270,8 @@ def table(results: list[Result], livez: float) -> str:
     rows.append(("liveness", "/livez", f"{livez:.0f}", "1.0", "0"))
     for result in results:
         ratio = livez / result.median if result.median else float("inf")
-        rows.append((result.page.label, result.page.path, f"{result.median:.0f}", f"{ratio:.1f}", str(result.statements)))
+        label = result.page.label + (" (signed in)" if result.page.signed_in_as else "")
+        rows.append((label, result.page.path, f"{result.median:.0f}", f"{ratio:.1f}", str(result.statements)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths)) + " |" for row in rows]
     lines.insert(1, "| " + " | ".join("-" * width for width in widths) + " |")
@@ -273,17 +301,21 @@ def run(title: str, build: Callable[[object, float], list[Page]], options: argpa
                     db.session.execute(sa.text("ANALYZE"))
                     db.session.commit()
                 built = time.monotonic() - started
-                results = [Result(page, statements=count_statements(app, page.path)) for page in pages]
+                results = []
+                for page in pages:
+                    cookie = session_cookie(app, page.signed_in_as) if page.signed_in_as else None
+                    results.append(Result(page, statements=count_statements(app, page.path, cookie), cookie=cookie))
                 plans = [(page, *explain(app, page)) for page in pages if options.database_url and page.main_query]
             print(f"\n## {title}: {backend}\n\nData built in {built:.0f} s. Machine: {machine()}.\n")
             livez_rates: list[float] = []
             with gunicorn(env, port, folder / "gunicorn.log") as base:
-                for url_path in ["/livez", *(page.path for page in pages)]:
-                    drive(base + url_path, 1)  # warm each worker's caches before anything counts
+                drive(base + "/livez", 1)
+                for result in results:
+                    drive(base + result.page.path, 1, result.cookie)  # warm each worker's caches before anything counts
                 for _round in range(options.rounds):
                     livez_rates.append(drive(base + "/livez", options.seconds))
                     for result in results:
-                        result.rates.append(drive(base + result.page.path, options.seconds))
+                        result.rates.append(drive(base + result.page.path, options.seconds, result.cookie))
             livez = statistics.median(livez_rates)
             print(table(results, livez))
             failures = []

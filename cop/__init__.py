@@ -21,6 +21,8 @@ NAVIGATION = (
     ("Case studies", "casestudies.index", {"casestudies.index", "casestudies.case_study", "casestudies.new", "casestudies.edit",
                                            "casestudies.yours", "casestudies.revisions_list", "casestudies.revision",
                                            "casestudies.changes"}),
+    ("Events", "events.index", {"events.index", "events.event", "events.new", "events.edit", "events.status",
+                                 "events.attendees", "events.occurrence", "board.board"}),
     ("Agencies", "agencies.index", {"agencies.index", "agencies.agency", "agencies.new_agency",
                                        "agencies.edit_agency", "agencies.agency_requests"}),
     ("People", "accounts.people", {"accounts.people", "accounts.person"}),
@@ -63,6 +65,9 @@ def register_extensions(app: Flask) -> None:
     import cop.ratelimits  # noqa: F401 - registers the cop+sqlite:// storage before the limiter reads its URI
     limiter.init_app(app)
     tasks.init_app(app)
+    from cop import cache
+
+    cache.init_app(app)
     production = app.config["COP_ENV"] == "production"
     talisman.init_app(
         app,
@@ -99,6 +104,7 @@ def register_extensions(app: Flask) -> None:
         return user_for_session(session_token)
 
     # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
+    import cop.events.tasks  # noqa: F401
     import cop.mail.tasks  # noqa: F401
     # The search module makes SQLite's full-text table whenever the schema is created.
     import cop.text.search  # noqa: F401
@@ -122,6 +128,9 @@ def register_blueprints(app: Flask) -> None:
     from cop.agencies.routes import bp as agencies
     from cop.casestudies.api import bp as casestudies_api
     from cop.casestudies.routes import bp as casestudies
+    from cop.events.api import bp as events_api
+    from cop.events.board_routes import bp as board
+    from cop.events.routes import bp as events
     from cop.mail.routes import bp as mail
     from cop.notifications.routes import bp as notifications
     from cop.site.routes import bp as site
@@ -134,9 +143,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail)
     app.register_blueprint(notifications)
     app.register_blueprint(casestudies)
+    app.register_blueprint(events)
+    app.register_blueprint(board)
     app.register_blueprint(api)
     # The JSON API, /api/v1: one blueprint per domain, documented in /api/v1/openapi.json.
-    register_api(app, (account_api, casestudies_api))
+    register_api(app, (account_api, casestudies_api, events_api))
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -146,9 +157,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_context(app: Flask) -> None:
-    from cop.web import page_items
+    from cop.web import option_tags, page_items
 
     app.jinja_env.globals["page_items"] = page_items
+    app.jinja_env.globals["option_tags"] = option_tags
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -151,4 +151,12 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         # Reverse proxies in front of gunicorn, counted for X-Forwarded-* headers.
         "COP_TRUSTED_PROXIES": _int(env, "COP_TRUSTED_PROXIES", 0),
         "COP_PER_PAGE": 20,
+        # Public pages kept for anonymous visitors (cop.cache): at most this long, and never past a change
+        # to what they show; 0 turns the page cache off. Kept in Redis when configured, else in files here.
+        "COP_PAGE_CACHE_SECONDS": _int(env, "COP_PAGE_CACHE_SECONDS", 300),
+        "COP_PAGE_CACHE_DIR": str(instance / "page-cache"),
+        "COP_CACHE_PREFIX": env.get("COP_CACHE_PREFIX", "cop"),
+        # Outbound fetches (calendar import) refuse private, loopback and link-local addresses unless this is on:
+        # tests and local development fetch from this machine.
+        "COP_ALLOW_PRIVATE_ADDRESSES": _flag(env.get("COP_ALLOW_PRIVATE_ADDRESSES"), default=False),
     }

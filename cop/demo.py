@@ -81,6 +81,7 @@ class SeedSummary:
     people_total: int = 0
     case_studies_added: int = 0
     case_studies_total: int = 0
+    events_added: int = 0
     password: str = DEMO_PASSWORD
     sign_ins: list[tuple[str, str]] = field(default_factory=list)
 
@@ -176,6 +177,7 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
         summary.people_added += 1
     db.session.flush()
     summary.case_studies_added = seed_case_studies(rng)
+    summary.events_added = seed_events(rng)
     summary.agencies_total = db.session.scalar(sa.select(sa.func.count(Agency.id))) or 0
     summary.case_studies_total = db.session.scalar(sa.select(sa.func.count(CaseStudy.id))) or 0
     summary.people_total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0
@@ -233,4 +235,78 @@ def seed_case_studies(rng: random.Random) -> int:
         existing.add(slug)
         added += 1
     db.session.flush()
+    return added
+
+
+def _fill_board(event, organiser, spec: dict, people: list, rng: random.Random) -> None:
+    """Rooms, times and pitched sessions with interest, and the grid filled by the scheduler."""
+    from datetime import datetime, time, timedelta
+
+    from cop.events import board
+
+    day = event.local_start.date()
+    for name, capacity in spec["rooms"]:
+        board.add_room(organiser, event, name, capacity)
+    for hour, minute in spec["times"]:
+        start = datetime.combine(day, time(hour, minute))
+        board.add_slot(organiser, event, start, start + timedelta(minutes=45))
+    for number, (title, summary) in enumerate(spec["sessions"]):
+        session = board.pitch(people[(number * 7) % len(people)], event, title, summary)
+        session.interested = list({p.id: p for p in [*session.interested, *rng.sample(people, rng.randint(2, 14))]}.values())
+    db.session.flush()
+    board.schedule(organiser, event)
+
+
+def seed_events(rng: random.Random) -> int:
+    """Add the demo events that are not there yet, through the events services, listed by members of their
+    agencies; a few people registered, slots at the surgery. How many were added."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from cop.events import registrations, services
+    from cop.events.demo_content import DEMO_EVENTS
+    from cop.events.models import Event, Registration
+
+    existing = set(db.session.scalars(sa.select(Event.title)))
+    agencies = {a.slug: a for a in db.session.scalars(sa.select(Agency))}
+    topics = {t.name: t.id for t in db.session.scalars(sa.select(Topic))}
+    people = list(db.session.scalars(sa.select(User).where(User.agency_id.is_not(None), User.level.is_not(None)).order_by(User.id)))
+    added = 0
+    for spec in DEMO_EVENTS:
+        agency = agencies.get(spec["agency"])
+        organisers = [p for p in people if agency is not None and p.agency_id == agency.id]
+        if spec["title"] in existing or not organisers:
+            continue
+        zone = ZoneInfo(spec["time_zone"])
+        day = datetime.now(zone).date() + timedelta(days=spec["in_days"])
+        data = services.EventInput(
+            title=spec["title"], kind=spec["kind"], level=spec.get("level"), time_zone=spec["time_zone"],
+            description=spec["description"], venue_name=spec.get("venue", ""), venue_address=spec.get("address", ""),
+            online_url=spec.get("online", ""), capacity=spec.get("capacity"), capacity_given=True,
+            price=spec.get("price", ""), currency={"GB": "GBP", "AU": "AUD", "NZ": "NZD", "CA": "CAD"}[agency.country],
+            payment_details=spec.get("pay", ""), topic_ids=[topics[name] for name in spec.get("topics", []) if name in topics],
+            prerequisite_slugs=[slugify(t, max_length=90) for t in spec.get("prerequisites", [])],
+            repeat=spec.get("repeat"), repeat_given=True,
+        )
+        if "days" in spec:
+            data.all_day, data.start_date, data.end_date = True, day, day + timedelta(days=spec["days"] - 1)
+        else:
+            data.starts = datetime.combine(day, time(spec["hour"]))
+            data.ends = data.starts + timedelta(hours=spec["hours"])
+        # The most experienced member organises (and hosts the surgery's slots).
+        organiser = max(organisers, key=lambda p: (p.level or "", -p.id))
+        event = services.create_event(organiser, data)
+        if spec.get("status"):
+            # Before anyone registers, so no one is sent the news.
+            services.change_status(organiser, event, *spec["status"])
+        for person in rng.sample(people, min(len(people), rng.randint(3, 9)) if not event.is_cancelled else 0):
+            if person.id != organiser.id and (event.capacity is None or event.going_count < event.capacity):
+                db.session.add(Registration(event_id=event.id, user_id=person.id, status="going"))
+                event.going_count += 1
+        if spec.get("slots"):
+            registrations.add_slots(organiser, event, event.starts_at, 20, spec["slots"])
+        if spec.get("board"):
+            _fill_board(event, organiser, spec["board"], people, rng)
+        db.session.flush()
+        added += 1
     return added

@@ -9,8 +9,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import Field
-from wtforms.validators import ValidationError
+from wtforms import DateField, Field
+from wtforms.validators import Optional, ValidationError
 
 #: What a person sees when an email address field cannot be an address.
 EMAIL_FORMAT_MESSAGE = "Enter an email address in the correct format, like name@council.gov.uk."
@@ -28,6 +28,20 @@ class SiteForm(FlaskForm):
             if len(field.errors) > 1:
                 field.errors = list(field.errors[:1])
         return valid
+
+
+class DayField(DateField):
+    """A date from the browser's date picker (YYYY-MM-DD), with the site's own message when it is not one."""
+
+    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
+        super().__init__(label, validators=[Optional()], render_kw={"type": "date"}, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.message) from error
 
 
 class EmptyForm(SiteForm):

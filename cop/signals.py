@@ -33,6 +33,13 @@ case_study_updated = signals.signal("case-study-updated")
 #: A published case study was archived: it leaves listings, its address stays. Sender: the CaseStudy.
 case_study_archived = signals.signal("case-study-archived")
 
+#: An event was listed. Sender: the Event.
+event_published = signals.signal("event-published")
+#: An event changed (times, place, details, postponed or back on). Sender: the Event.
+event_changed = signals.signal("event-changed")
+#: An event was cancelled: it stays in feeds, cancelled, for 30 days. Sender: the Event.
+event_cancelled = signals.signal("event-cancelled")
+
 _PENDING = "signals_after_commit"
 
 

@@ -6,7 +6,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from flask import abort, flash, redirect, render_template, request
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -52,6 +52,15 @@ def page_number() -> int:
     if page > MAX_PAGE:
         abort(404)
     return max(page, 1)
+
+
+def option_tags(pairs: Iterable[tuple[str, str]], selected: Optional[str]) -> Markup:
+    """<option> elements for (value, text) pairs, the selected one marked: for filters with hundreds of
+    choices (every agency), built here in one pass rather than by a template loop per option."""
+    return Markup("".join(
+        f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(text)}</option>'
+        for value, text in pairs
+    ))
 
 
 def page_items(page: int, pages: int) -> list[Optional[int]]:

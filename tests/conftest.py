@@ -90,6 +90,8 @@ def environ_for_tests(database_url: str, **extra: str) -> dict[str, str]:
         "COP_TASKS_IMMEDIATE": "1",
         "COP_BASE_URL": "http://cop.test",
         "COP_CONTACT_EMAIL": "team@cop.example",
+        # Every test app keeps its pages apart, in Redis too.
+        "COP_CACHE_PREFIX": f"cop-test-{uuid.uuid4().hex[:12]}",
         **extra,
     }
 

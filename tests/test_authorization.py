@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +26,8 @@ from tests.conftest import environ_for_tests
 #: owner — only the person the thing in the URL belongs to ("member" in the world); anyone else finds nothing there;
 #: agency_member — anyone who belongs to an agency (case studies are written for one);
 #: case_study_editor — the case study's authors ("member" in the world) and its agency's reviewers;
+#: event_organiser — the event's organisers ("member" in the world), its agency's admins and site admins;
+#: session_host — the host of a session on a board ("member" in the world), and no one else;
 #: token — API routes that need a personal token: a signed-in browser is no one to them (401 for every role).
 #: tests/api/test_token_scopes.py checks every API route by token scope (none, read, write) as well.
 POLICY: dict[tuple[str, str], str] = {
@@ -105,6 +108,43 @@ POLICY: dict[tuple[str, str], str] = {
     ("casestudies.return_to_authors", "POST"): "agency_admin",
     ("casestudies.archive", "POST"): "agency_admin",
     ("casestudies.restore", "POST"): "agency_admin",
+    # events and calendars
+    ("events.index", "GET"): "public",
+    ("events.feed", "GET"): "public",
+    ("events.event", "GET"): "public",
+    ("events.event_feed", "GET"): "public",
+    ("events.personal_feed", "GET"): "public",
+    ("events.new", "GET"): "agency_member",
+    ("events.new", "POST"): "agency_member",
+    ("events.edit", "GET"): "event_organiser",
+    ("events.edit", "POST"): "event_organiser",
+    ("events.status", "GET"): "event_organiser",
+    ("events.status", "POST"): "event_organiser",
+    ("events.attendees", "GET"): "event_organiser",
+    ("events.attendees_csv", "GET"): "event_organiser",
+    ("events.add_slots", "POST"): "event_organiser",
+    ("events.occurrence", "GET"): "event_organiser",
+    ("events.occurrence", "POST"): "event_organiser",
+    ("events.restore_occurrence", "POST"): "event_organiser",
+    ("board.board", "GET"): "public",
+    ("board.pitch", "POST"): "member",
+    ("board.interest", "POST"): "member",
+    ("board.add_room", "POST"): "event_organiser",
+    ("board.add_time", "POST"): "event_organiser",
+    ("board.schedule", "POST"): "event_organiser",
+    ("board.place", "POST"): "event_organiser",
+    ("board.notes", "POST"): "session_host",
+    ("board.case_study", "POST"): "session_host",
+    ("events.register", "POST"): "member",
+    ("events.unregister", "POST"): "member",
+    ("events.book_slot", "POST"): "member",
+    ("events.cancel_slot", "POST"): "member",
+    ("events.imports", "GET"): "agency_admin",
+    ("events.imports", "POST"): "agency_admin",
+    ("events.refresh_import", "POST"): "agency_admin",
+    ("events.remove_import", "POST"): "agency_admin",
+    ("events.calendar", "GET"): "member",
+    ("events.calendar", "POST"): "member",
     # API tokens, and the JSON API
     ("api.tokens", "GET"): "member",
     ("api.tokens", "POST"): "member",
@@ -115,6 +155,10 @@ POLICY: dict[tuple[str, str], str] = {
     ("casestudies_api.list_case_studies", "GET"): "public",
     ("casestudies_api.get_case_study", "GET"): "public",
     ("casestudies_api.create_case_study", "POST"): "token",
+    ("events_api.list_events", "GET"): "public",
+    ("events_api.get_event", "GET"): "public",
+    ("events_api.create_event", "POST"): "token",
+    ("events_api.slots", "GET"): "token",
 }
 
 #: The people a test can be: "agency_admin" and "member" are members of agency "home", the one in every URL;
@@ -149,6 +193,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "site_admin": "allowed",
     },
 }
+EXPECTED["event_organiser"] = EXPECTED["case_study_editor"]
+EXPECTED["session_host"] = {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "member": "allowed"}
 
 #: Methods the policy speaks for; HEAD and OPTIONS follow GET and Flask.
 METHODS = ("GET", "POST")
@@ -190,6 +236,11 @@ class World:
     topic_id: int
     notice_id: int
     token_id: int
+    slot_id: int
+    calendar_secret: str
+    event_id: int
+    import_id: int
+    session_id: int
 
 
 @pytest.fixture()
@@ -226,8 +277,60 @@ def world(app, make_agency, make_user) -> World:
 
         token, _secret = create_token(_db.session.get(User, people["member"]), "Script", "read")
         _db.session.commit()
+        slot_id, calendar_secret, event_id = _surgery(people)
+        import_id = _calendar_import(people)
+        session_id = _session_board(people)
         return World(people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id,
-                     token_id=token.id)
+                     token_id=token.id, slot_id=slot_id, calendar_secret=calendar_secret, event_id=event_id, import_id=import_id,
+                     session_id=session_id)
+
+
+def _session_board(people: dict[str, int]) -> int:
+    """Event "home-camp": a BarCamp organised by home's member, with a session they pitched."""
+    from datetime import datetime
+
+    from cop.accounts.models import User
+    from cop.events import board, services
+
+    organiser = _db.session.get(User, people["member"])
+    start = (datetime.now() + timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
+    camp = services.create_event(organiser, services.EventInput(
+        title="Home camp", kind="barcamp", time_zone="Europe/London", starts=start, ends=start + timedelta(hours=8),
+        venue_name="Home hall",
+    ))
+    session = board.pitch(organiser, camp, "Open data for beginners", "")
+    _db.session.commit()
+    return session.id
+
+
+def _calendar_import(people: dict[str, int]) -> int:
+    """Home imports another calendar (never fetched here: no worker runs in these tests' requests)."""
+    from cop.accounts.models import User
+    from cop.events import imports
+
+    admin = _db.session.get(User, people["agency_admin"])
+    subscription = imports.add_import(admin, admin.agency, "https://calendar.example/home.ics")
+    _db.session.commit()
+    return subscription.id
+
+
+def _surgery(people: dict[str, int]) -> tuple[int, str, int]:
+    """Event "home": a monthly surgery organised by home's member, with a slot; and the member's calendar secret."""
+    from datetime import datetime, timedelta
+
+    from cop.accounts.models import User
+    from cop.events import calendars, registrations, services
+
+    organiser = _db.session.get(User, people["member"])
+    start = (datetime.now() + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
+    event = services.create_event(organiser, services.EventInput(
+        title="Home", kind="surgery", time_zone="Europe/London", starts=start, ends=start + timedelta(hours=2),
+        venue_name="Home library", repeat="monthly", repeat_given=True,
+    ))
+    slot = registrations.add_slots(organiser, event, event.starts_at, 20, 1)[0]
+    secret = calendars.reset_calendar_token(organiser)
+    _db.session.commit()
+    return slot.id, secret, event.id
 
 
 def _published_case_study(people: dict[str, int]) -> None:
@@ -257,6 +360,13 @@ def url_arguments(world: World) -> dict[str, object]:
         "notice_id": world.notice_id,
         "number": 1,
         "token_id": world.token_id,
+        "slot_id": world.slot_id,
+        "secret": world.calendar_secret,
+        "event_id": world.event_id,
+        "import_id": world.import_id,
+        # The surgery's first date, a week from today (see _surgery).
+        "day": (date.today() + timedelta(days=7)).isoformat(),
+        "session_id": world.session_id,
         # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
         "token": "not-a-real-token",
     }
@@ -268,6 +378,9 @@ def build_url(app: Flask, endpoint: str, method: str, world: World) -> str:
     if len(rules) != 1:
         pytest.fail(f"{endpoint} has {len(rules)} rules for {method}; this test builds one URL per endpoint, extend it")
     known = url_arguments(world)
+    if endpoint.startswith("board."):
+        # The session board is a BarCamp's: "home" is a surgery, which has none.
+        known["slug"] = "home-camp"
     unknown = sorted(rules[0].arguments - known.keys())
     if unknown:
         pytest.fail(f"{rules[0].rule} has arguments {unknown} that url_arguments() cannot fill: add real values for them")

@@ -90,6 +90,35 @@ def test_seed_demo_adds_a_library_of_case_studies_in_every_state(runner, app, cl
     assert client.get("/case-studies/our-first-twitter-account-bin-collection-days").status_code == 200
 
 
+def test_seed_demo_adds_events_of_every_kind_across_time_zones(runner, app, client):
+    from cop.events.models import Event, SurgerySlot
+    from cop.mail.models import OutboxMessage
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0 and "10 events added" in result.output
+    with app.app_context():
+        from cop.extensions import db
+
+        events = list(db.session.scalars(sa.select(Event)))
+        assert {e.kind for e in events} == {"unconference", "barcamp", "surgery", "course", "webinar", "meetup", "workshop"}
+        assert {e.level for e in events if e.kind == "course"} == {"101", "202", "303"}
+        assert {"Europe/London", "Australia/Sydney", "Australia/Perth"} <= {e.time_zone for e in events}
+        assert sorted(e.status for e in events if e.status != "scheduled") == ["cancelled", "postponed"]
+        surgery = next(e for e in events if e.kind == "surgery")
+        assert surgery.repeat == "monthly" and db.session.scalar(sa.select(sa.func.count(SurgerySlot.id))) == 6
+        from cop.events.models import BoardSession
+
+        camp = next(e for e in events if e.kind == "unconference")
+        placed = db.session.scalars(sa.select(BoardSession).where(BoardSession.event_id == camp.id)).all()
+        assert len(placed) == 7 and all(s.room_id and s.slot_id for s in placed)
+        course_303 = next(e for e in events if e.level == "303")
+        assert [p.level for p in course_303.prerequisites] == ["202"]
+        # Seeding tells no one anything by mail.
+        assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert b"Monthly social media surgery" in client.get("/events/calendar.ics").data
+
+
 def test_demo_staff_are_not_listed_as_practitioners_and_everyone_else_is(runner, app, client):
     runner.invoke(args=["seed-demo"])
     with app.app_context():

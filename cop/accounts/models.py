@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.agencies.models import Agency
+from cop.cache import watch
 from cop.clock import UTCDateTime, utcnow
 from cop.extensions import db
 from cop.text.models import Topic
@@ -185,3 +186,7 @@ class UserSession(db.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Public pages show people's profiles; signing in changes nothing they show.
+watch(User, ignoring=("last_login_at", "password_hash", "updated_at"))

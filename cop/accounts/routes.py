@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from cop.accounts import forms, services
 from cop.accounts.models import LEVELS
 from cop.accounts.tokens import TokenExpired
+from cop.cache import public_page
 from cop.errors import ServiceError
 from cop.extensions import db, limiter
 from cop.text.markdown import render_markdown
@@ -242,6 +243,7 @@ def edit_profile():
 
 
 @bp.route("/people")
+@public_page
 def people():
     level = request.args.get("level") or None
     topic = request.args.get("skill") or None
@@ -269,6 +271,7 @@ def people():
 
 
 @bp.route("/people/<int:user_id>")
+@public_page
 def person(user_id: int):
     user = services.get_person(user_id)
     if user is None:

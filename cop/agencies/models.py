@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from cop.cache import watch
 from cop.clock import UTCDateTime, utcnow
 from cop.extensions import db
 
@@ -75,3 +76,6 @@ class JoinRequest(db.Model):
     user: so.Mapped["User"] = so.relationship(foreign_keys=[user_id])
     agency: so.Mapped[Agency] = so.relationship()
     decided_by: so.Mapped[Optional["User"]] = so.relationship(foreign_keys=[decided_by_id])
+
+
+watch(Agency, AgencyDomain)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from cop.accounts.services import require_site_admin
 from cop.agencies import forms, services
 from cop.agencies.models import GOVERNMENT_LEVELS
+from cop.cache import public_page
 from cop.errors import ServiceError
 from cop.extensions import db
 from cop.text.markdown import render_markdown
@@ -28,6 +29,7 @@ def _agency_or_404(slug: str):
 
 
 @bp.route("/agencies")
+@public_page
 def index():
     country = request.args.get("country") or None
     level = request.args.get("level") or None
@@ -75,6 +77,7 @@ def new_agency():
 
 
 @bp.route("/agencies/<slug>")
+@public_page
 def agency(slug: str):
     agency = _agency_or_404(slug)
     return render_template(
@@ -85,8 +88,9 @@ def agency(slug: str):
         description_html=render_markdown(agency.description),
         country=country_name(agency.country),
         levels=GOVERNMENT_LEVELS,
-        join_form=forms.JoinAgencyForm(formdata=None),
-        button_form=EmptyForm(formdata=None),
+        # Forms (and the CSRF token in the session they bring) only for someone who can use them.
+        join_form=forms.JoinAgencyForm(formdata=None) if current_user.is_authenticated else None,
+        button_form=EmptyForm(formdata=None) if current_user.is_authenticated else None,
         sections=page_sections("agency", agency),
     )
 

@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, request
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge, Unauthorized
 
+from cop.errors import ServiceError
 from cop.extensions import csrf, db, limiter
 
 #: Where the API lives; the OpenAPI document is openapi.json under it.
@@ -105,7 +106,9 @@ def _read_request() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         # Every write needs a write token, and who is asking is settled before what they sent is read.
         require_token("write")
-    if request.method in ("POST", "PUT", "PATCH"):
+    # A PUT may carry no body at all (taking a place needs nothing more than who is asking).
+    sends_body = request.method in ("POST", "PATCH") or (request.method == "PUT" and bool(request.content_length))
+    if sends_body:
         if not request.is_json:
             raise BadRequest("Send a JSON object, with Content-Type: application/json.")
         body = request.get_json(silent=True)
@@ -250,3 +253,38 @@ def register_api(app: Flask, blueprints: tuple[flask_smorest.Blueprint, ...]) ->
     for blueprint in blueprints:
         limiter.limit(api_rate_limit, key_func=rate_limit_key)(blueprint)
         api.register_blueprint(blueprint)
+
+
+#: What each error status means in any domain's API, unless the domain says it better.
+ERROR_MEANINGS = {
+    401: "No token, or one that is unknown or revoked.",
+    403: "The token may only read, or its owner may not do this.",
+    413: "The body is over 1 MiB.",
+    422: "A field's value is wrong: see fields.",
+}
+
+
+def error_responses(blueprint: flask_smorest.Blueprint, meanings: dict[int, str]) -> Callable[..., Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """A decorator factory documenting a view's error answers: ``@errors(401, 404)``, in the API's error shape."""
+    described = {**ERROR_MEANINGS, **meanings}
+
+    def errors(*statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+            for status in statuses:
+                view = blueprint.alt_response(status, schema=api.ERROR_SCHEMA, description=described[status])(view)
+            return view
+
+        return decorate
+
+    return errors
+
+
+def refusal(error: ServiceError, field_names: dict[str, str]) -> ServiceError:
+    """A service's refusal as the API answers it: fields named as the API names them, and a value the rules
+    refuse (a plain ServiceError) a 422, like the schemas' own checks."""
+    renamed = {field_names.get(field, field): message for field, message in error.fields.items()}
+    first = field_names.get(error.field, error.field) if error.field else None
+    answer = type(error)(error.message, field=first, fields=renamed)
+    if type(error) is ServiceError:
+        answer.status_code = 422
+    return answer

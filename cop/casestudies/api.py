@@ -11,8 +11,9 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from flask import abort, url_for
 
-from cop.api.core import PREFIX, ListArgs, api, caller, page_of, page_size, paged, token_required
+from cop.api.core import PREFIX, ListArgs, caller, error_responses, page_of, page_size, paged, refusal, token_required
 from cop.api.core import Blueprint as ApiBlueprint
+from cop.cache import public_page
 from cop.casestudies import finding, schemas, services
 from cop.casestudies.models import LICENCES, SECTION_NAMES, CaseStudy
 from cop.errors import ServiceError
@@ -117,33 +118,13 @@ def input_from(data: dict[str, Any], case_study: Optional[CaseStudy] = None) -> 
 FIELD_NAMES = {"topic_ids": "channels", "author_ids": "authors", "comment": "review_comment", **{n: f"sections.{n}" for n in SECTION_NAMES}}
 
 
-def api_error(error: ServiceError) -> ServiceError:
-    """The service's refusal with its fields named as the API names them."""
-    renamed = {FIELD_NAMES.get(field, field): message for field, message in error.fields.items()}
-    first = FIELD_NAMES.get(error.field, error.field) if error.field else None
-    return type(error)(error.message, field=first, fields=renamed)
-
-
 # ---------------------------------------------------------------- endpoints
 
 bp = ApiBlueprint("casestudies_api", __name__, url_prefix=f"{PREFIX}/case-studies", description="Case studies.")
-_ERRORS = {
-    401: "No token, or one that is unknown or revoked.",
-    403: "The token may only read, or its owner may not do this.",
+_errors = error_responses(bp, {
     404: "No such case study, or one its owner may not see.",
     409: "That step does not fit where the case study is in its workflow.",
-    413: "The body is over 1 MiB.",
-    422: "A field's value is wrong: see fields.",
-}
-
-
-def _errors(*statuses: int):
-    def decorate(view):
-        for status in statuses:
-            view = bp.alt_response(status, schema=api.ERROR_SCHEMA, description=_ERRORS[status])(view)
-        return view
-
-    return decorate
+})
 
 
 def _found(slug: str, actor: Any) -> CaseStudy:
@@ -154,14 +135,11 @@ def _found(slug: str, actor: Any) -> CaseStudy:
 
 
 def _refused(error: ServiceError) -> ServiceError:
-    refusal = api_error(error)
-    if type(error) is ServiceError:
-        # A value the rules refuse is a field's problem: 422, like the schema's own checks.
-        refusal.status_code = 422
-    return refusal
+    return refusal(error, FIELD_NAMES)
 
 
 @bp.route("")
+@public_page
 @bp.arguments(schemas.CaseStudyQuery, location="query", as_kwargs=True)
 @bp.arguments(ListArgs, location="query", as_kwargs=True)
 @bp.response(200, page_of(schemas.CaseStudySummary))
@@ -177,6 +155,7 @@ def list_case_studies(page: int = 1, per_page: Optional[int] = None, **filters: 
 
 
 @bp.route("/<slug>")
+@public_page
 @bp.response(200, schemas.CaseStudyOut)
 @_errors(404)
 def get_case_study(slug: str):

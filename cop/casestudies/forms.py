@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from cop.accounts.models import LEVELS
@@ -17,7 +17,7 @@ from cop.casestudies.models import (
     MAX_TITLE_LENGTH,
     SECTIONS,
 )
-from cop.forms import SiteForm
+from cop.forms import DayField, SiteForm
 from cop.web import as_choices
 
 
@@ -26,20 +26,6 @@ def _section(label: str) -> TextAreaField:
         label,
         validators=[Length(max=MAX_SECTION_LENGTH, message=f"{label} must be {MAX_SECTION_LENGTH:,} characters or fewer.")],
     )
-
-
-class DayField(DateField):
-    """A date from the browser's date picker (YYYY-MM-DD), with the site's own message when it is not one."""
-
-    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        super().__init__(label, validators=[Optional()], render_kw={"type": "date"}, **kwargs)
-        self.message = message
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(self.message) from error
 
 
 class CaseStudyForm(SiteForm):

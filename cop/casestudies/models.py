@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.agencies.models import Agency
+from cop.cache import watch
 from cop.clock import UTCDateTime, utcnow
 from cop.extensions import db
 from cop.text.models import Topic
@@ -186,6 +187,22 @@ sa.Index(
     sqlite_where=_published,
     postgresql_where=_published,
 )
+# The two filters most lists use, service area and level, each read from an index of their own, newest first.
+sa.Index(
+    "ix_case_studies_published_area",
+    CaseStudy.service_area_id,
+    CaseStudy.level,
+    CaseStudy.published_at,
+    sqlite_where=_published,
+    postgresql_where=_published,
+)
+sa.Index(
+    "ix_case_studies_published_level",
+    CaseStudy.level,
+    CaseStudy.published_at,
+    sqlite_where=_published,
+    postgresql_where=_published,
+)
 
 
 class CaseStudyRevision(db.Model):
@@ -205,3 +222,6 @@ class CaseStudyRevision(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     editor: so.Mapped[Optional["User"]] = so.relationship()
+
+
+watch(ServiceArea, CaseStudy, CaseStudyMode, CaseStudyRevision)

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from cop.cache import public_page
 from cop.casestudies import atom, finding, forms, revisions, services
 from cop.casestudies.models import ENGAGEMENT_MODES, LICENCES, SECTIONS, CaseStudy, CaseStudyRevision
 from cop.clock import utcnow
@@ -45,6 +46,7 @@ def _readable_or_404(slug: str) -> CaseStudy:
 
 
 @bp.route("/case-studies")
+@public_page
 def index():
     filters = finding.Filters.from_args(request.args)
     pagination = require_page(finding.case_studies_page(filters, page_number(), current_app.config["COP_PER_PAGE"]))
@@ -66,6 +68,7 @@ def index():
 
 
 @bp.route("/case-studies/feed.atom")
+@public_page
 def feed():
     filters = finding.Filters.from_args(request.args)
     options = finding.filter_options()
@@ -106,6 +109,7 @@ def _sections_html(source: Any) -> list[tuple[str, str, Markup]]:
 
 
 @bp.route("/case-studies/<slug>")
+@public_page
 def case_study(slug: str):
     case_study = _readable_or_404(slug)
     actor = _actor()
@@ -120,12 +124,14 @@ def case_study(slug: str):
         modes=ENGAGEMENT_MODES,
         licence=LICENCES[case_study.licence],
         country=country_name(case_study.agency.country),
-        form=EmptyForm(formdata=None),
-        return_form=forms.ReturnForm(formdata=None),
+        # Forms (and the CSRF token in the session they bring) only for someone who can use them.
+        form=EmptyForm(formdata=None) if actor else None,
+        return_form=forms.ReturnForm(formdata=None) if actor else None,
     )
 
 
 @bp.route("/case-studies/<slug>/print")
+@public_page
 def print_view(slug: str):
     case_study = _readable_or_404(slug)
     return render_template(
@@ -321,6 +327,7 @@ def _revision_or_404(case_study: CaseStudy, number: int) -> CaseStudyRevision:
 
 
 @bp.route("/case-studies/<slug>/revisions")
+@public_page
 def revisions_list(slug: str):
     case_study = _readable_or_404(slug)
     items = list(
@@ -335,6 +342,7 @@ def revisions_list(slug: str):
 
 
 @bp.route("/case-studies/<slug>/revisions/<int:number>")
+@public_page
 def revision(slug: str, number: int):
     case_study = _readable_or_404(slug)
     revision = _revision_or_404(case_study, number)
@@ -345,6 +353,7 @@ def revision(slug: str, number: int):
 
 
 @bp.route("/case-studies/<slug>/changes")
+@public_page
 def changes(slug: str):
     case_study = _readable_or_404(slug)
     if case_study.revision < 2:

@@ -42,3 +42,5 @@ class OutboxMessage(db.Model):
     next_attempt_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
     #: When a worker took it to send ("sending"); a claim this old is released by the sweep.
     claimed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    #: Text files sent with it: [{"filename": "event.ics", "content_type": "text/calendar", "content": "..."}].
+    attachments: so.Mapped[list[dict[str, str]]] = so.mapped_column(sa.JSON, default=list, server_default="[]")

@@ -6,7 +6,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 from datetime import timedelta
-from typing import Any
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 
 
-def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Put a message in the outbox and have the worker deliver it once this transaction commits."""
+def send_mail(recipient: str, subject: str, body: str, attachments: Optional[list[dict[str, str]]] = None) -> OutboxMessage:
+    """Put a message in the outbox and have the worker deliver it once this transaction commits.
+
+    ``attachments`` are text files: {"filename", "content_type" (such as "text/calendar"), "content"}.
+    """
     from cop.mail.tasks import deliver_message
 
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, next_attempt_at=utcnow())
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, next_attempt_at=utcnow(), attachments=list(attachments or []))
     db.session.add(message)
     db.session.flush()
     enqueue_after_commit(deliver_message, message.id)
@@ -42,6 +45,13 @@ def _smtp_send(message: OutboxMessage) -> None:
     email["Subject"] = message.subject
     email["Message-ID"] = f"<outbox-{message.id}@{config['COP_BASE_URL'].split('://')[-1].split('/')[0]}>"
     email.set_content(message.body)
+    for attachment in message.attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        params = {"method": "PUBLISH"} if attachment["content_type"] == "text/calendar" else {}
+        if maintype == "text":
+            email.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"], params=params)
+        else:
+            email.add_attachment(attachment["content"].encode(), maintype=maintype, subtype=subtype, filename=attachment["filename"])
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
@@ -110,6 +120,7 @@ def deliver(message_id: int) -> str:
     message.delivered_at = utcnow()
     # Once handed to a real mail server, tokens in the body are nobody else's business.
     message.body = ""
+    message.attachments = []
     db.session.commit()
     log.info("mail %s sent to %s", message.id, message.recipient)
     return message.status

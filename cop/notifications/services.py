@@ -56,12 +56,13 @@ def wants_mail(user: User, kind: str) -> bool:
 
 
 def notify(
-    user: User, kind: str, title: str, link: str, mail_subject: Optional[str] = None, mail_body: Optional[str] = None
+    user: User, kind: str, title: str, link: str, mail_subject: Optional[str] = None, mail_body: Optional[str] = None,
+    attachments: Optional[list[dict[str, str]]] = None,
 ) -> Notification:
     """Tell someone something: a notice in the site, and an email when they want that kind by email.
 
     ``link`` is a path on this site; ``mail_body`` (plain text) replaces the standard email when the
-    notice needs more words than its title.
+    notice needs more words than its title; ``attachments`` go with the email (see ``send_mail``).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind of notice {kind!r}; register it with register_kind")
@@ -78,7 +79,7 @@ def notify(
             settings=external_url("notifications.settings"),
             kind=KINDS[kind],
         )
-        send_mail(user.email, mail_subject or title, body)
+        send_mail(user.email, mail_subject or title, body, attachments)
     log.info("notice %s (%s) for user %s", notice.id, kind, user.id)
     return notice
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from cop.accounts import services as accounts
 from cop.agencies import services as agencies
+from cop.cache import public_page
 from cop.extensions import limiter
 from cop.site import probes
 from cop.web import page_sections
@@ -18,6 +19,7 @@ bp = Blueprint("site", __name__)
 
 
 @bp.route("/")
+@public_page
 def home():
     return render_template(
         "site/home.html",

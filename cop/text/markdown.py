@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -54,3 +55,18 @@ def strip_html(source: str | None) -> str:
             break
         text = cleaned
     return text
+
+
+def markdown_to_text(source: str | None) -> str:
+    """What Markdown says, as plain text (for calendars and other places that show no HTML): the words of
+    each block on its own paragraph, links followed by their address."""
+    if not source:
+        return ""
+    rendered = str(render_markdown(source))
+    rendered = re.sub(r'<a href="([^"]+)"[^>]*>(.*?)</a>', lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", rendered)
+    rendered = re.sub(r"<li>", "- ", rendered)
+    rendered = re.sub(r"</(p|h\d|li|pre|blockquote|tr)>", "\n", rendered)
+    rendered = re.sub(r"<br\s*/?>", "\n", rendered)
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    paragraphs = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(p for p in paragraphs if p).strip()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
+from cop.cache import watch
 from cop.clock import UTCDateTime, utcnow
 from cop.extensions import db
 
@@ -57,3 +58,6 @@ class SearchEntry(db.Model):
     #: PostgreSQL only: the title (weight A) and body (weight B) as a tsvector. Unused on SQLite.
     document: so.Mapped[Optional[str]] = so.mapped_column(TSVECTOR().with_variant(sa.Text(), "sqlite"))
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+watch(Topic)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_authorization import _published_case_study
+from tests.test_authorization import _published_case_study, _surgery
 
 #: What each API route needs: public (no token), read or write.
 SCOPES = {
@@ -13,6 +13,15 @@ SCOPES = {
     ("casestudies_api.get_case_study", "GET"): "public",
     ("casestudies_api.create_case_study", "POST"): "write",
     ("casestudies_api.update_case_study", "PATCH"): "write",
+    ("events_api.list_events", "GET"): "public",
+    ("events_api.get_event", "GET"): "public",
+    ("events_api.create_event", "POST"): "write",
+    ("events_api.update_event", "PATCH"): "write",
+    ("events_api.cancel_event", "DELETE"): "write",
+    ("events_api.register", "PUT"): "write",
+    ("events_api.unregister", "DELETE"): "write",
+    ("events_api.slots", "GET"): "read",
+    ("events_api.book", "PUT"): "write",
 }
 #: The status class each kind of caller meets at each level.
 EXPECTED = {
@@ -45,12 +54,14 @@ def test_api_route_obeys_its_scope(app, client, make_agency, make_user, make_tok
               "agency_admin": make_user("admin@home.example", agency="home", role="agency_admin")}
     with app.app_context():
         _published_case_study(people)
+        slot_id, _secret, event_id = _surgery(people)
     headers = {} if caller == "none" else {"Authorization": f"Bearer {make_token(people['member'], caller)}"}
     with app.test_request_context():
         rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
-        url = url_for(endpoint, **({"slug": "home"} if "slug" in rule.arguments else {}))
-    response = client.open(url, method=method, json={} if method in ("POST", "PATCH") else None, headers=headers)
-    assert response.status_code < 500 and response.is_json
+        known = {"slug": "home", "event_id": event_id, "slot_id": slot_id}
+        url = url_for(endpoint, **{name: known[name] for name in rule.arguments})
+    response = client.open(url, method=method, json={} if method in ("POST", "PATCH", "PUT") else None, headers=headers)
+    assert response.status_code < 500 and (response.is_json or response.status_code == 204)
     expected = EXPECTED[SCOPES[(endpoint, method)]][caller]
     if expected == "allowed":
         assert response.status_code not in (401, 403), f"{method} {url} with {caller}: {response.status_code}"

@@ -90,7 +90,15 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None)
     """
     # A database of its own: the rest of the suite empties the shared one after every test.
     own_database = create_postgres_database("cop_browser") if postgres_url else None
-    app = build_app(tmp_path_factory.mktemp("live"), own_database, create_schema=True, WTF_CSRF_ENABLED=True)
+    # The journeys sign in many times a minute from one address; the limits themselves are tested elsewhere.
+    app = build_app(
+        tmp_path_factory.mktemp("live"),
+        own_database,
+        create_schema=True,
+        WTF_CSRF_ENABLED=True,
+        LOGIN_RATE_LIMIT="1000 per minute",
+        MAIL_FORM_RATE_LIMIT="1000 per minute",
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     # Links in mail must lead back to this server, as in production they lead to the public site.

@@ -11,9 +11,10 @@ from tests.browser.conftest import Account
 
 pytestmark = pytest.mark.browser
 
-PUBLIC = ["/", "/people", "/agencies", "/case-studies", "/api/v1/docs", "/accessibility", "/auth/login", "/auth/register"]
+PUBLIC = ["/", "/people", "/agencies", "/case-studies", "/events", "/api/v1/docs", "/accessibility", "/auth/login", "/auth/register"]
 LEEDS_ADMIN_PAGES = ["/agencies/leeds-city-council", "/agencies/leeds-city-council/requests", "/agencies/leeds-city-council/edit",
-                     "/profile", "/notifications", "/account/notifications", "/case-studies/new", "/case-studies/yours", "/account/tokens"]
+                     "/profile", "/notifications", "/account/notifications", "/case-studies/new", "/case-studies/yours", "/account/tokens",
+                     "/events/new", "/account/calendar"]
 SITE_ADMIN_PAGES = ["/admin", "/admin/users", "/admin/outbox", "/admin/topics", "/agencies/new"]
 
 

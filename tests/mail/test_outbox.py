@@ -259,3 +259,16 @@ def test_a_failed_queueing_is_logged_with_the_task_s_name(db, outbox, monkeypatc
     db.session.commit()
     [record] = [r for r in caplog.records if "could not queue" in r.getMessage()]
     assert record.getMessage().startswith("could not queue deliver_message(")
+
+
+def test_text_attachments_go_with_the_mail_and_are_dropped_once_sent(db, outbox, fake_smtp):
+    calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    services.send_mail("jo@example.org", "Your place", "See you there.",
+                       [{"filename": "camp.ics", "content_type": "text/calendar", "content": calendar}])
+    db.session.commit()
+    [sent] = fake_smtp.sent
+    [part] = list(sent.iter_attachments())
+    assert part.get_content_type() == "text/calendar" and part.get_filename() == "camp.ics"
+    assert part.get_param("method") == "PUBLISH" and part.get_content().replace("\n", "\r\n").startswith("BEGIN:VCALENDAR")
+    [message] = outbox()
+    assert message.status == "sent" and message.attachments == []
