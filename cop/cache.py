@@ -190,10 +190,13 @@ def _note_changes(session: so.Session, _context: Any) -> None:
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _after_commit(session: so.Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: nothing is committed yet
     if session.info.pop("content_changed", False):
         content_changed()
 
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")
-def _after_rollback(session: so.Session, _previous: Any) -> None:
-    session.info.pop("content_changed", None)
+def _after_rollback(session: so.Session, previous: Any) -> None:
+    if not previous.nested:
+        session.info.pop("content_changed", None)

@@ -104,6 +104,9 @@ def enqueue_after_commit(task: Callable, *args: Any) -> None:
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _run_after_commit(session: so.Session) -> None:
+    if session.in_nested_transaction():
+        # Releasing a SAVEPOINT fires after_commit too; the transaction, and its locks, are still open.
+        return
     pending = session.info.pop("after_commit", [])
     for task, args in pending:
         try:
@@ -114,6 +117,8 @@ def _run_after_commit(session: so.Session) -> None:
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")
 def _drop_after_rollback(session: so.Session, previous_transaction: Any) -> None:
+    if previous_transaction.nested:
+        return  # only a SAVEPOINT was rolled back: what came before it still commits
     session.info.pop("after_commit", None)
 
 

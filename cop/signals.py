@@ -50,6 +50,8 @@ def send_after_commit(signal: Signal, model: type, object_id: int, **kwargs: Any
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _send_after_commit(session: so.Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the transaction is still open
     pending = session.info.pop(_PENDING, [])
     if not pending or not has_app_context():
         return
@@ -69,4 +71,6 @@ def _send_after_commit(session: so.Session) -> None:
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")
 def _drop_after_rollback(session: so.Session, previous_transaction: Any) -> None:
+    if previous_transaction.nested:
+        return  # only a SAVEPOINT was rolled back: what came before it still commits
     session.info.pop(_PENDING, None)
