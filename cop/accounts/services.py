@@ -26,8 +26,8 @@ from cop.extensions import db, insert_unless_present
 from cop.forms import EMAIL_FORMAT_MESSAGE
 from cop.mail.services import send_mail
 from cop.signals import email_verified
-from cop.text.places import check_country, check_time_zone, country_name, time_zones_in
 from cop.text.models import Topic
+from cop.text.places import check_country, check_time_zone, country_name, time_zones_in
 from cop.text.services import topics_by_ids
 from cop.urls import external_url
 
@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- who may do what
+
+
+def is_signed_in(actor: object) -> bool:
+    """Whether the actor a service was given is a person signed in (not None, not Flask-Login's anonymous user)."""
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))
 
 
 def require_site_admin(actor: Optional[User]) -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.accounts.models import LEVELS, User
+from cop.accounts.services import is_signed_in
 from cop.agencies.models import Agency
 from cop.casestudies import revisions
 from cop.casestudies.models import (
@@ -58,10 +59,6 @@ _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 # ---------------------------------------------------------------- who may do what
 
 
-def _signed_in(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
 def agency_has_admin(agency_id: int) -> bool:
     """Whether an agency has an admin of its own to review its case studies."""
     return db.session.scalar(
@@ -71,7 +68,7 @@ def agency_has_admin(agency_id: int) -> bool:
 
 def can_review(actor: Any, case_study: CaseStudy) -> bool:
     """The agency's admins review its case studies; site moderators where it has none; site admins always."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         return False
     if actor.is_site_admin:
         return True
@@ -82,7 +79,7 @@ def can_review(actor: Any, case_study: CaseStudy) -> bool:
 
 def is_author(actor: Any, case_study: CaseStudy) -> bool:
     """An author who is still a member of the agency the case study belongs to."""
-    return _signed_in(actor) and actor.agency_id == case_study.agency_id and any(a.id == actor.id for a in case_study.authors)
+    return is_signed_in(actor) and actor.agency_id == case_study.agency_id and any(a.id == actor.id for a in case_study.authors)
 
 
 def can_edit(actor: Any, case_study: CaseStudy) -> bool:
@@ -97,7 +94,7 @@ def can_read(actor: Any, case_study: CaseStudy) -> bool:
 
 def require_writer(actor: Any) -> Agency:
     """The agency a person writes for: they must be a member of one."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied("Sign in to write a case study.")
     if actor.agency is None:
         raise PermissionDenied("Case studies are written for an agency. Join your agency first, from its page.")
@@ -182,7 +179,7 @@ def agency_members(agency_id: int) -> list[User]:
 
 def drafts_for(actor: Any) -> list[CaseStudy]:
     """The case studies the actor is writing or has waiting for review, newest first."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         return []
     from cop.casestudies.models import case_study_authors
 
@@ -198,7 +195,7 @@ def drafts_for(actor: Any) -> list[CaseStudy]:
 
 def review_queue(actor: Any) -> list[CaseStudy]:
     """The case studies waiting for this person's review, oldest first."""
-    if not _signed_in(actor) or not (actor.is_moderator or actor.is_agency_admin):
+    if not is_signed_in(actor) or not (actor.is_moderator or actor.is_agency_admin):
         return []
     stmt = (
         sa.select(CaseStudy)
@@ -487,7 +484,7 @@ def reviewers_of(case_study: CaseStudy) -> list[User]:
 
 def _tell_authors(actor: Any, case_study: CaseStudy, title: str, body: str) -> None:
     for author in case_study.authors:
-        if _signed_in(actor) and author.id == actor.id:
+        if is_signed_in(actor) and author.id == actor.id:
             continue
         notify(author, STATUS, title, site_path("casestudies.case_study", slug=case_study.slug), mail_body=body)
 
@@ -503,7 +500,7 @@ def submit_for_review(actor: Any, case_study: CaseStudy) -> CaseStudy:
     db.session.flush()
     link = site_path("casestudies.case_study", slug=case_study.slug)
     for reviewer in reviewers_of(case_study):
-        if _signed_in(actor) and reviewer.id == actor.id:
+        if is_signed_in(actor) and reviewer.id == actor.id:
             continue
         notify(
             reviewer, REVIEW, f"“{case_study.title}” from {case_study.agency.name} waits for your review", link,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from cop.accounts.services import is_signed_in
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.events.models import BoardRoom, BoardSession, BoardSlot, Event
@@ -39,13 +40,9 @@ def _require_board(event: Event) -> None:
         raise Conflict(f"{event.title} is cancelled.")
 
 
-def _signed_in(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
 def pitch(actor: Any, event: Event, title: str, summary: str) -> BoardSession:
     """Anyone signed in pitches a session they will host."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied("Sign in to pitch a session.")
     _require_board(event)
     if is_over(event):
@@ -68,7 +65,7 @@ def pitch(actor: Any, event: Event, title: str, summary: str) -> BoardSession:
 
 def toggle_interest(actor: Any, session: BoardSession) -> bool:
     """Mark interest in a session, or take it back; True when now interested."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied("Sign in to mark your interest.")
     if any(person.id == actor.id for person in session.interested):
         session.interested = [p for p in session.interested if p.id != actor.id]
@@ -219,7 +216,7 @@ def grid(event: Event) -> Grid:
 
 def add_notes(actor: Any, session: BoardSession, notes: str) -> None:
     """After the event, the host writes what happened (Markdown)."""
-    if not _signed_in(actor) or actor.id != session.host_id:
+    if not is_signed_in(actor) or actor.id != session.host_id:
         raise PermissionDenied("Only the session's host can write its notes.")
     event = db.session.get(Event, session.event_id)
     if event.starts_at > utcnow():
@@ -236,7 +233,7 @@ def notes_to_case_study(actor: Any, session: BoardSession) -> Any:
     """The host turns their session's notes into a draft case study for their agency."""
     from cop.casestudies import services as casestudies
 
-    if not _signed_in(actor) or actor.id != session.host_id:
+    if not is_signed_in(actor) or actor.id != session.host_id:
         raise PermissionDenied("Only the session's host can turn its notes into a case study.")
     if not session.notes:
         raise Conflict("Write the session's notes first.")

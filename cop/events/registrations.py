@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.accounts.models import User
+from cop.accounts.services import is_signed_in
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.events.models import Event, Registration, SurgerySlot
@@ -37,10 +38,6 @@ MAX_NOTE_LENGTH = 1000
 MAX_SLOTS = 60
 
 
-def _signed_in(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
 def _event_link(event: Event) -> str:
     return site_path("events.event", slug=event.slug)
 
@@ -55,7 +52,7 @@ def calendar_attachment(event: Event) -> list[dict[str, str]]:
 
 def registration_of(user: Any, event: Event) -> Optional[Registration]:
     """This person's registration at an event, whatever its status."""
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return None
     return db.session.scalar(sa.select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id))
 
@@ -91,7 +88,7 @@ def _give_back_place(event: Event) -> None:
 
 def register(actor: Any, event: Event) -> Registration:
     """A place at the event for this person, or a place on its waiting list when it is full."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied("Sign in to register for an event.")
     _require_open(event)
     existing = registration_of(actor, event)
@@ -235,7 +232,7 @@ def slots_for(event: Event) -> list[SurgerySlot]:
 
 def book_slot(actor: Any, slot: SurgerySlot, note: str) -> SurgerySlot:
     """A newcomer books a free slot with a note of what they want help with."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied("Sign in to book a slot.")
     event = slot.event
     if event.is_cancelled:
@@ -268,7 +265,7 @@ def cancel_booking(actor: Any, slot: SurgerySlot) -> None:
     """The newcomer, the host or an organiser frees a booked slot."""
     if slot.booked_by_id is None:
         raise Conflict("This slot is not booked.")
-    if not _signed_in(actor) or (actor.id not in (slot.booked_by_id, slot.host_id) and not can_manage(actor, slot.event)):
+    if not is_signed_in(actor) or (actor.id not in (slot.booked_by_id, slot.host_id) and not can_manage(actor, slot.event)):
         raise PermissionDenied("Only the person who booked this slot, its host or the organisers can cancel it.")
     booked_by = slot.booked_by
     slot.booked_by_id, slot.booked_at, slot.note = None, None, ""

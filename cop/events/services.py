@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from cop.accounts.models import LEVELS, User
+from cop.accounts.services import is_signed_in
 from cop.agencies.models import Agency
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
@@ -53,13 +54,9 @@ _URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
 # ---------------------------------------------------------------- who may do what
 
 
-def _signed_in(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
 def require_organiser(actor: Any) -> Agency:
     """The agency a person lists events for: they must be a member of one."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         raise PermissionDenied("Sign in to list an event.")
     if actor.agency is None:
         raise PermissionDenied("Events are listed by an agency. Join your agency first, from its page.")
@@ -68,7 +65,7 @@ def require_organiser(actor: Any) -> Agency:
 
 def can_manage(actor: Any, event: Event) -> bool:
     """Its organisers, the agency's admins and site admins change an event and see who is coming."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         return False
     if actor.is_site_admin:
         return True
