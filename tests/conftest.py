@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextvars
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit, urlunsplit
 
 import jinja2
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-
 from flask.testing import FlaskClient
 
 from cop import create_app
@@ -22,8 +24,20 @@ from cop.extensions import limiter
 
 #: PostgreSQL server for the second CI run; unset means SQLite.
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
-#: Redis for the second CI run; unset means memory rate limits and an SQLite queue.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def _redis_for_this_process(url: str) -> str:
+    """Redis for the second CI run, a database of its own per test process (pytest-xdist): every test app
+    resets the rate-limit counters, which would otherwise reset the other process's too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{1 + int(worker[2:]) % 15}"))
+
+
+#: Unset means memory rate limits and an SQLite queue.
+REDIS_URL = _redis_for_this_process(os.environ.get("REDIS_URL", ""))
 #: The password every fixture user has.
 PASSWORD = "correct-horse-battery-staple-9"
 #: One hash made with cheap argon2id parameters, reused for fixture users so tests stay quick.
@@ -154,19 +168,50 @@ def build_app(tmp_path: Path, postgres_url: str | None, create_schema: bool | No
         create_schema = postgres_url is None
     config = {"ENVIRON": environ_for_tests(database_url), "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False}
     config.update(overrides)
+    from_template = create_schema and postgres_url is None
+    if from_template:
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sqlite_template(), tmp_path / "test.sqlite3")
     app = create_app(config)
     app.test_client_class = IsolatedClient
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     # One limiter serves every app in the process and keeps the first app's key prefix,
     # so counters (in Redis, when configured) would carry over between tests: start from zero.
     limiter.reset()
-    with app.app_context():
-        if create_schema:
-            build_schema()
-        ensure_default_topics()
-        ensure_default_service_areas()
-        _db.session.commit()
+    if not from_template:
+        with app.app_context():
+            if create_schema:
+                build_schema()
+            ensure_default_topics()
+            ensure_default_service_areas()
+            _db.session.commit()
     return app
+
+
+_TEMPLATE: list[Path] = []
+
+
+def sqlite_template() -> Path:
+    """An SQLite file holding the schema and the default taxonomy, made once per test process: each test on
+    SQLite starts from a copy of it rather than creating some fifty tables again."""
+    from cop.casestudies.services import ensure_default_service_areas
+    from cop.text.services import ensure_default_topics
+
+    if not _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="cop-test-schema-"))
+        path = folder / "template.sqlite3"
+        app = create_app({"ENVIRON": environ_for_tests(f"sqlite:///{path}"), "INSTANCE_PATH": str(folder / "instance")})
+        with app.app_context():
+            build_schema()
+            ensure_default_topics()
+            ensure_default_service_areas()
+            _db.session.commit()
+            # Everything into the main file, so that a copy of that file alone is the whole database.
+            with _db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            _db.engine.dispose()
+        _TEMPLATE.append(path)
+    return _TEMPLATE[0]
 
 
 def empty_database(app) -> None:
@@ -177,6 +222,33 @@ def empty_database(app) -> None:
             tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
             with _db.engine.begin() as conn:
                 conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _db.engine.dispose()
+
+
+def copy_rows(app) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, read through the models' tables so that each value comes back as it went in."""
+    with app.app_context():
+        with _db.engine.connect() as conn:
+            return {table.name: [dict(row._mapping) for row in conn.execute(table.select())] for table in _db.metadata.sorted_tables}
+
+
+def put_rows(app, copied: dict[str, list[dict[str, Any]]]) -> None:
+    """Make a fresh test database hold exactly ``copied`` (from copy_rows), ids and sequences included: a world
+    that took many service calls to build is laid down again in a few statements."""
+    tables = _db.metadata.sorted_tables
+    with app.app_context():
+        with _db.engine.begin() as conn:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            for table in tables:
+                if copied.get(table.name):
+                    conn.execute(table.insert(), copied[table.name])
+            if conn.dialect.name == "postgresql":
+                for table in tables:
+                    if "id" in table.c and copied.get(table.name) and isinstance(table.c.id.type, sa.Integer):
+                        conn.execute(
+                            sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM \"{table.name}\"))")
+                        )
         _db.engine.dispose()
 
 
