@@ -40,9 +40,9 @@ chromium:
 		( $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium )
 
 ## Every test: unit, integration, migrations, browser.
-## Two test processes on the embedded defaults (pytest-xdist); one when REDIS_URL is set, since every test
-## app resets the rate-limit counters that a shared Redis would hold for the other process too.
-PYTEST_WORKERS ?= $(if $(REDIS_URL),0,2)
+## Two test processes (pytest-xdist), each with its own databases: SQLite files, a PostgreSQL database,
+## and a Redis database of its own when REDIS_URL is set (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 test: install-test chromium
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
@@ -54,7 +54,10 @@ wrk:
 ## Every benchmark, on SQLite and then on PostgreSQL (BENCH_DATABASE_URL; skipped when it does not answer).
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 BENCHMARKS := pages casestudies feeds
+## Benchmarks of pure computation (mentor matching), which no database changes: run once.
+COMPUTE_BENCHMARKS := matching matching_quality
 bench: install-test wrk
+	@for b in $(COMPUTE_BENCHMARKS); do $(BIN)/python -m bench.$$b || exit 1; done
 	@for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b $(BENCH_ARGS) || exit 1; done
 	@if $(BIN)/python -c "import sqlalchemy as sa; from cop.config import database_url; sa.create_engine(database_url('$(BENCH_DATABASE_URL)')).connect().close()" 2>/dev/null; then \
 		for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b --database-url '$(BENCH_DATABASE_URL)' $(BENCH_ARGS) || exit 1; done; \

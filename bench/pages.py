@@ -72,6 +72,7 @@ def build(app, scale: float) -> list[Page]:
         sa.select(User.id).where(User.job_title != "", User.email_verified_at.is_not(None)).order_by(User.id).offset(people_count // 2).limit(1)
     )
     agency = agencies[len(agencies) // 2]
+    newcomer_email, request_id, mentorship_id = _mentoring(rng, topics)
     return [
         Page("home", "/"),
         Page("people", "/people", lambda: people_query().limit(20)),
@@ -84,7 +85,27 @@ def build(app, scale: float) -> list[Page]:
         # Anonymous visitors are given kept pages (cop.cache); a member's pages are made for them each time.
         Page("home", "/", signed_in_as=f"person00001@{agencies[1].domains[0].domain}"),
         Page("people", "/people", signed_in_as=f"person00001@{agencies[1].domains[0].domain}"),
+        Page("mentoring", "/mentoring/", signed_in_as=newcomer_email),
+        Page("mentor suggestions", f"/mentoring/requests/{request_id}", signed_in_as=newcomer_email),
+        Page("a mentorship", f"/mentoring/mentorships/{mentorship_id}", signed_in_as=newcomer_email),
     ]
+
+
+def _mentoring(rng: random.Random, topics: list) -> tuple[str, int, int]:
+    """A 101 newcomer mentored by one practitioner, with a live request for another: through the mentoring services."""
+    from cop.accounts.models import User, listed, mentoring
+    from cop.extensions import db
+    from cop.matching import services
+
+    newcomer = db.session.scalar(sa.select(User).where(listed(), User.level == "101").order_by(User.id).limit(1))
+    mentor = db.session.scalar(sa.select(User).where(listed(), mentoring(), User.level == "303").order_by(User.id).limit(1))
+    wanted = [t.id for t in rng.sample(topics, 2)]
+    first = services.create_request(newcomer, services.RequestInput(goals="Run our first live Q&A on Facebook.", skill_ids=wanted), mentor=mentor)
+    mentorship = services.accept(mentor, first)
+    live = services.create_request(newcomer, services.RequestInput(
+        goals="Measure whether our posts change anything, with figures senior managers trust.", skill_ids=wanted))
+    db.session.commit()
+    return newcomer.email, live.id, mentorship.id
 
 
 if __name__ == "__main__":

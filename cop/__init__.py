@@ -26,6 +26,9 @@ NAVIGATION = (
     ("Agencies", "agencies.index", {"agencies.index", "agencies.agency", "agencies.new_agency",
                                        "agencies.edit_agency", "agencies.agency_requests"}),
     ("People", "accounts.people", {"accounts.people", "accounts.person"}),
+    ("Mentoring", "matching.index", {"matching.index", "matching.ask_for_mentor", "matching.request", "matching.edit_request",
+                                     "matching.mentorship", "matching.settings", "matching.programmes_index",
+                                     "matching.new_programme", "matching.programme", "matching.programme_people"}),
 )
 
 
@@ -106,6 +109,7 @@ def register_extensions(app: Flask) -> None:
     # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
     import cop.events.tasks  # noqa: F401
     import cop.mail.tasks  # noqa: F401
+    import cop.matching.tasks  # noqa: F401
     # The search module makes SQLite's full-text table whenever the schema is created.
     import cop.text.search  # noqa: F401
 
@@ -122,16 +126,19 @@ def register_request_guards(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from cop.accounts.routes import bp as accounts
+    from cop.agencies.routes import bp as agencies
     from cop.api.core import register_api
     from cop.api.routes import api_bp as account_api
     from cop.api.routes import bp as api
-    from cop.agencies.routes import bp as agencies
     from cop.casestudies.api import bp as casestudies_api
     from cop.casestudies.routes import bp as casestudies
     from cop.events.api import bp as events_api
     from cop.events.board_routes import bp as board
     from cop.events.routes import bp as events
     from cop.mail.routes import bp as mail
+    from cop.matching import programme_routes  # noqa: F401 - adds the programme pages to the mentoring blueprint
+    from cop.matching.api import bp as mentoring_api
+    from cop.matching.routes import bp as matching
     from cop.notifications.routes import bp as notifications
     from cop.site.routes import bp as site
     from cop.text.routes import bp as text
@@ -145,9 +152,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(casestudies)
     app.register_blueprint(events)
     app.register_blueprint(board)
+    app.register_blueprint(matching)
     app.register_blueprint(api)
     # The JSON API, /api/v1: one blueprint per domain, documented in /api/v1/openapi.json.
-    register_api(app, (account_api, casestudies_api, events_api))
+    register_api(app, (account_api, casestudies_api, events_api, mentoring_api))
 
 
 def register_errorhandlers(app: Flask) -> None:

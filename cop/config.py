@@ -34,6 +34,32 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+#: What COP_MATCHING_WEIGHTS may set: the shares of a match's similarity (skills, interests, the words of goals and
+#: bios) and the bonuses of the soft preferences (cop.matching.engine.Weights).
+MATCHING_WEIGHTS = ("skills", "interests", "text", "agency", "time_zone", "country", "format")
+
+
+def _weights(env: Mapping[str, str]) -> dict[str, float]:
+    """COP_MATCHING_WEIGHTS, such as ``agency=0.1,time_zone=0``: only the weights it names change."""
+    raw = (env.get("COP_MATCHING_WEIGHTS") or "").strip()
+    found: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in MATCHING_WEIGHTS:
+            raise ConfigError(f"COP_MATCHING_WEIGHTS names {name!r}; it may set {', '.join(MATCHING_WEIGHTS)}")
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if not 0 <= number <= 10:
+            raise ConfigError(f"COP_MATCHING_WEIGHTS: {name} must be a number from 0 to 10, not {value.strip()!r}")
+        found[name] = number
+    if {"skills", "interests", "text"} <= found.keys() and not (found["skills"] or found["interests"] or found["text"]):
+        raise ConfigError("COP_MATCHING_WEIGHTS: skills, interests and text cannot all be 0")
+    return found
+
+
 def database_url(raw: str) -> str:
     """Normalise a DATABASE_URL so PostgreSQL always goes through psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -159,4 +185,6 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         # Outbound fetches (calendar import) refuse private, loopback and link-local addresses unless this is on:
         # tests and local development fetch from this machine.
         "COP_ALLOW_PRIVATE_ADDRESSES": _flag(env.get("COP_ALLOW_PRIVATE_ADDRESSES"), default=False),
+        # Mentor suggestions: the weights that differ from the engine's defaults.
+        "COP_MATCHING_WEIGHTS": _weights(env),
     }

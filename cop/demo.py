@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Callable
 
 import sqlalchemy as sa
 
 from cop.accounts.models import User
-from cop.agencies.models import Agency, AgencyDomain
 from cop.accounts.passwords import hash_password
-from cop.clock import utcnow
-from cop.extensions import db
+from cop.agencies.models import Agency, AgencyDomain
 from cop.casestudies.demo_content import DEMO_CASE_STUDIES
 from cop.casestudies.models import CaseStudy, CaseStudyMode, ServiceArea
 from cop.casestudies.services import ensure_default_service_areas, index_case_study, record_revision
+from cop.clock import utcnow
+from cop.extensions import db
 from cop.text.models import Topic
 from cop.text.services import ensure_default_topics
 from cop.text.slugs import slugify
@@ -82,6 +82,7 @@ class SeedSummary:
     case_studies_added: int = 0
     case_studies_total: int = 0
     events_added: int = 0
+    mentorships_added: int = 0
     password: str = DEMO_PASSWORD
     sign_ins: list[tuple[str, str]] = field(default_factory=list)
 
@@ -178,6 +179,11 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
     db.session.flush()
     summary.case_studies_added = seed_case_studies(rng)
     summary.events_added = seed_events(rng)
+    from cop.matching.demo import seed_mentoring
+    from cop.notifications.services import without_mail
+
+    with without_mail():
+        summary.mentorships_added = seed_mentoring(rng)
     summary.agencies_total = db.session.scalar(sa.select(sa.func.count(Agency.id))) or 0
     summary.case_studies_total = db.session.scalar(sa.select(sa.func.count(CaseStudy.id))) or 0
     summary.people_total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0

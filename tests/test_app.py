@@ -32,6 +32,18 @@ def test_accessibility_statement_names_the_configured_contact(app, client):
     assert "cop.invalid" not in page
 
 
+def test_matching_weights_come_from_the_environment_and_nonsense_is_refused(tmp_path):
+    base = {"COP_ENV": "development"}
+    assert load_config(str(tmp_path), base)["COP_MATCHING_WEIGHTS"] == {}
+    config = load_config(str(tmp_path), {**base, "COP_MATCHING_WEIGHTS": "agency=0.2, time_zone=0"})
+    assert config["COP_MATCHING_WEIGHTS"] == {"agency": 0.2, "time_zone": 0.0}
+    for raw, words in (("colour=1", "may set skills"), ("agency=lots", "agency must be a number"),
+                       ("format=-1", "from 0 to 10"), ("country=nan", "from 0 to 10"),
+                       ("skills=0,interests=0,text=0", "cannot all be 0")):
+        with pytest.raises(ConfigError, match=words):
+            load_config(str(tmp_path), {**base, "COP_MATCHING_WEIGHTS": raw})
+
+
 def test_unknown_environment_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="COP_ENV"):
         load_config(str(tmp_path), {"COP_ENV": "staging", "COP_SECRET_KEY": "x"})

@@ -16,7 +16,7 @@ from flask import Flask, url_for
 
 from cop import create_app
 from cop.extensions import db as _db
-from tests.conftest import environ_for_tests
+from tests.conftest import copy_rows, environ_for_tests, put_rows
 
 #: Who may use a route:
 #: public — everyone, signed in or not;
@@ -28,6 +28,12 @@ from tests.conftest import environ_for_tests
 #: case_study_editor — the case study's authors ("member" in the world) and its agency's reviewers;
 #: event_organiser — the event's organisers ("member" in the world), its agency's admins and site admins;
 #: session_host — the host of a session on a board ("member" in the world), and no one else;
+#: request_party — a mentoring request's newcomer ("member"), the mentor it is asked of ("other_agency_admin") and
+#:   site admins; anyone else finds nothing there; request_newcomer — its newcomer only (the others who may read
+#:   it are refused); request_mentor — the mentor asked only;
+#: mentorship_pair — the mentor ("agency_admin") and the newcomer ("member") of a mentorship; nobody else, site
+#:   admins included, finds it;
+#: programme_runner — agency admins (of any agency) and site admins;
 #: token — API routes that need a personal token: a signed-in browser is no one to them (401 for every role).
 #: tests/api/test_token_scopes.py checks every API route by token scope (none, read, write) as well.
 POLICY: dict[tuple[str, str], str] = {
@@ -145,6 +151,33 @@ POLICY: dict[tuple[str, str], str] = {
     ("events.remove_import", "POST"): "agency_admin",
     ("events.calendar", "GET"): "member",
     ("events.calendar", "POST"): "member",
+    # mentoring
+    ("matching.index", "GET"): "public",
+    ("matching.ask_for_mentor", "GET"): "member",
+    ("matching.ask_for_mentor", "POST"): "member",
+    ("matching.request", "GET"): "request_party",
+    ("matching.edit_request", "GET"): "request_newcomer",
+    ("matching.edit_request", "POST"): "request_newcomer",
+    ("matching.ask", "POST"): "request_newcomer",
+    ("matching.withdraw", "POST"): "request_newcomer",
+    ("matching.accept", "POST"): "request_mentor",
+    ("matching.decline", "POST"): "request_mentor",
+    ("matching.mentorship", "GET"): "mentorship_pair",
+    ("matching.set_goals", "POST"): "mentorship_pair",
+    ("matching.add_note", "POST"): "mentorship_pair",
+    ("matching.end", "POST"): "mentorship_pair",
+    ("matching.feedback", "POST"): "mentorship_pair",
+    ("matching.settings", "GET"): "member",
+    ("matching.settings", "POST"): "member",
+    ("matching.programmes_index", "GET"): "programme_runner",
+    ("matching.new_programme", "GET"): "programme_runner",
+    ("matching.new_programme", "POST"): "programme_runner",
+    ("matching.programme", "GET"): "agency_admin",
+    ("matching.programme_people", "GET"): "agency_admin",
+    ("matching.programme_people", "POST"): "agency_admin",
+    ("matching.compute_programme", "POST"): "agency_admin",
+    ("matching.adjust_match", "POST"): "agency_admin",
+    ("matching.publish_programme", "POST"): "agency_admin",
     # API tokens, and the JSON API
     ("api.tokens", "GET"): "member",
     ("api.tokens", "POST"): "member",
@@ -159,6 +192,12 @@ POLICY: dict[tuple[str, str], str] = {
     ("events_api.get_event", "GET"): "public",
     ("events_api.create_event", "POST"): "token",
     ("events_api.slots", "GET"): "token",
+    ("mentoring_api.suggestions", "GET"): "token",
+    ("mentoring_api.create_request", "POST"): "token",
+    ("mentoring_api.get_request", "GET"): "token",
+    ("mentoring_api.ask", "POST"): "token",
+    ("mentoring_api.accept", "POST"): "token",
+    ("mentoring_api.decline", "POST"): "token",
 }
 
 #: The people a test can be: "agency_admin" and "member" are members of agency "home", the one in every URL;
@@ -194,6 +233,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
 }
 EXPECTED["event_organiser"] = EXPECTED["case_study_editor"]
+_party = {"anonymous": "login", **dict.fromkeys(ROLES[1:], "missing")}
+EXPECTED["request_party"] = {**_party, "member": "allowed", "other_agency_admin": "allowed", "site_admin": "allowed"}
+EXPECTED["request_newcomer"] = {**_party, "member": "allowed", "other_agency_admin": "denied", "site_admin": "denied"}
+EXPECTED["request_mentor"] = {**_party, "member": "denied", "other_agency_admin": "allowed", "site_admin": "denied"}
+EXPECTED["mentorship_pair"] = {**_party, "member": "allowed", "agency_admin": "allowed"}
+EXPECTED["programme_runner"] = {
+    "anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "agency_admin": "allowed", "other_agency_admin": "allowed",
+    "site_admin": "allowed",
+}
 EXPECTED["session_host"] = {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "member": "allowed"}
 
 #: Methods the policy speaks for; HEAD and OPTIONS follow GET and Flask.
@@ -241,12 +289,31 @@ class World:
     event_id: int
     import_id: int
     session_id: int
+    mentor_request_id: int
+    mentorship_id: int
+    programme_id: int
+
+
+#: The world as this test process first built it, and every row it left: later tests lay the rows down again
+#: (tests.conftest.put_rows) instead of building it through the services once more per test.
+_BUILT: list[tuple[World, dict]] = []
 
 
 @pytest.fixture()
 def world(app, make_agency, make_user) -> World:
+    """The world of build_world, in this test's own fresh database."""
+    if _BUILT:
+        built, copied = _BUILT[0]
+        put_rows(app, copied)
+        return built
+    built = build_world(app, make_agency, make_user)
+    _BUILT.append((built, copy_rows(app)))
+    return built
+
+
+def build_world(app, make_agency, make_user) -> World:
     """Agency "home" with an admin and a member, "away" with an admin and a member, a moderator, a site admin,
-    a pending request from away's member to join home, and one outbox message."""
+    a pending request from away's member to join home, one outbox message, and the objects every route needs."""
     from cop.agencies.models import JoinRequest
     from cop.mail.models import OutboxMessage
     from cop.notifications.models import Notification
@@ -280,9 +347,31 @@ def world(app, make_agency, make_user) -> World:
         slot_id, calendar_secret, event_id = _surgery(people)
         import_id = _calendar_import(people)
         session_id = _session_board(people)
-        return World(people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id,
+        mentor_request_id, mentorship_id, programme_id = _mentoring(people)
+        return World(mentor_request_id=mentor_request_id, mentorship_id=mentorship_id, programme_id=programme_id, people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id,
                      token_id=token.id, slot_id=slot_id, calendar_secret=calendar_secret, event_id=event_id, import_id=import_id,
                      session_id=session_id)
+
+
+def _mentoring(people: dict[str, int]) -> tuple[int, int, int]:
+    """Home's member asked away's admin to mentor them (waiting for the answer), is mentored by home's admin, and is
+    a newcomer in home's programme."""
+    from cop.accounts.models import User
+    from cop.matching import programmes, services
+    from cop.text.models import Topic
+
+    member, home_admin, away_admin = (_db.session.get(User, people[r]) for r in ("member", "agency_admin", "other_agency_admin"))
+    for mentor in (home_admin, away_admin):
+        mentor.level, mentor.open_to_mentoring, mentor.mentoring_capacity = "303", True, 3
+    _db.session.flush()
+    skill = _db.session.scalar(sa.select(Topic).order_by(Topic.id).limit(1))
+    first = services.create_request(member, services.RequestInput(goals="Learn video.", skill_ids=[skill.id]), mentor=home_admin)
+    mentorship = services.accept(home_admin, first)
+    request = services.create_request(member, services.RequestInput(goals="Learn more.", skill_ids=[skill.id]), mentor=away_admin)
+    programme = programmes.create_programme(home_admin, "Home cohort")
+    programmes.set_members(home_admin, programme, [member.id], [away_admin.id])
+    _db.session.commit()
+    return request.id, mentorship.id, programme.id
 
 
 def _session_board(people: dict[str, int]) -> int:
@@ -367,6 +456,9 @@ def url_arguments(world: World) -> dict[str, object]:
         # The surgery's first date, a week from today (see _surgery).
         "day": (date.today() + timedelta(days=7)).isoformat(),
         "session_id": world.session_id,
+        "mentorship_id": world.mentorship_id,
+        "programme_id": world.programme_id,
+        "newcomer_id": world.people["member"],
         # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
         "token": "not-a-real-token",
     }
@@ -381,6 +473,8 @@ def build_url(app: Flask, endpoint: str, method: str, world: World) -> str:
     if endpoint.startswith("board."):
         # The session board is a BarCamp's: "home" is a surgery, which has none.
         known["slug"] = "home-camp"
+    if endpoint.startswith(("matching.", "mentoring_api.")):
+        known["request_id"] = world.mentor_request_id
     unknown = sorted(rules[0].arguments - known.keys())
     if unknown:
         pytest.fail(f"{rules[0].rule} has arguments {unknown} that url_arguments() cannot fill: add real values for them")

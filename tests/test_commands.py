@@ -95,7 +95,7 @@ def test_seed_demo_adds_events_of_every_kind_across_time_zones(runner, app, clie
     from cop.mail.models import OutboxMessage
 
     result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0 and "10 events added" in result.output
+    assert result.exit_code == 0 and "10 events and" in result.output
     with app.app_context():
         from cop.extensions import db
 
@@ -205,3 +205,23 @@ def test_the_web_app_starts_with_the_database_down_and_says_so(tmp_path, caplog)
     [record] = [r for r in caplog.records if r.name == "cop.site.probes" and "starting without" in r.getMessage()]
     assert "/readyz answers 503" in record.getMessage()
     assert app.test_client().get("/readyz").status_code == 503
+
+
+def test_seed_demo_adds_mentoring_with_a_programme_ready_to_compute(runner, app):
+    from cop.matching.models import MentorRequest, Mentorship, MentorshipFeedback, Programme
+    from cop.notifications.models import Notification
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0 and "4 mentorships added" in result.output
+    with app.app_context():
+        from cop.extensions import db
+
+        requests = dict(db.session.execute(sa.select(MentorRequest.status, sa.func.count()).group_by(MentorRequest.status)).all())
+        mentorships = dict(db.session.execute(sa.select(Mentorship.status, sa.func.count()).group_by(Mentorship.status)).all())
+        assert requests["open"] == 3 and mentorships == {"active": 3, "ended": 1}
+        assert db.session.scalar(sa.select(sa.func.count(MentorshipFeedback.rating))) == 2
+        programme = db.session.scalar(sa.select(Programme))
+        assert programme.status == "draft" and programme.name == "Spring cohort: 101 to 202"
+        # The pairs were told in the site, as the services tell them; nobody was mailed.
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.kind == "mentoring_answer")) >= 4
+    assert runner.invoke(args=["seed-demo"]).output.count("0 mentorships added") == 1

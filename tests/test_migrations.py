@@ -80,6 +80,27 @@ def rows(table: str) -> list[dict]:
         return [dict(row._mapping) for row in conn.execute(sa.text(f'SELECT * FROM "{table}" ORDER BY {order}'))]
 
 
+def insert(table: str, **values) -> int:
+    """A row written with plain SQL to the table as the current revision has it (the models may have moved on)."""
+    with db.engine.begin() as conn:
+        reflected = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        return conn.execute(reflected.insert().values(**values)).inserted_primary_key[0]
+
+
+def home_and_writer() -> tuple[int, int]:
+    """An agency and its admin, as any revision from 0004 on stores them."""
+    from cop.clock import utcnow
+
+    now = utcnow()
+    home = insert("agencies", slug="home", name="Home Council", country="GB", level="local", website="", description="",
+                  created_at=now)
+    writer = insert("users", email="w@home.example", display_name="Wen Writer", password_hash="x", email_verified_at=now,
+                    site_role="member", is_active=True, job_title="Officer", bio="", level="202", region="", time_zone="UTC",
+                    open_to_mentoring=False, mentoring_capacity=0, agency_id=home, is_agency_admin=True,
+                    created_at=now, updated_at=now)
+    return home, writer
+
+
 def snapshot(tables: tuple[str, ...]) -> dict[str, list[dict]]:
     return {table: rows(table) for table in tables}
 
@@ -180,17 +201,11 @@ def test_search_works_on_a_database_the_migrations_built(migrating_app):
 def test_case_studies_go_down_and_up_without_touching_what_came_before(migrating_app):
     """0010 seeds the service areas once; going down removes its tables and nothing else, and up again works."""
     from cop.accounts.models import User
-    from cop.agencies.models import Agency
     from cop.casestudies import services
     from cop.casestudies.models import DEFAULT_SERVICE_AREAS
-    from cop.clock import utcnow
 
     migrate_to("0009")
-    home = Agency(slug="home", name="Home Council", country="GB", level="local")
-    writer = User(email="w@home.example", display_name="Wen Writer", password_hash="x", email_verified_at=utcnow(),
-                  agency=home, is_agency_admin=True, job_title="Officer", level="202")
-    db.session.add_all([home, writer])
-    db.session.commit()
+    home_and_writer()
     before = snapshot(KEPT_ABOVE_0001)
 
     migrate_to("head")
@@ -212,3 +227,47 @@ def test_case_studies_go_down_and_up_without_touching_what_came_before(migrating
     assert snapshot(KEPT_ABOVE_0001) == before
     migrate_to("head")
     assert len(rows("service_areas")) == len(DEFAULT_SERVICE_AREAS) and rows("case_studies") == []
+
+
+#: The tables 0017 creates.
+MENTORING_TABLES = {"matching_state", "mentor_requests", "mentor_request_skills", "mentor_declines", "mentorships",
+                    "mentorship_notes", "mentorship_feedback", "mentoring_programmes", "mentoring_programme_members",
+                    "mentoring_programme_matches"}
+
+
+def test_mentoring_upgrades_a_populated_database_and_goes_down_without_touching_the_rest(migrating_app):
+    """0017 gives everyone already here the mentoring defaults; going down removes its tables and columns only."""
+    from cop.accounts.models import User
+    from cop.clock import utcnow
+    from cop.matching import mentorships, services
+    from cop.text.models import Topic
+
+    migrate_to("0016")
+    _home, writer_id = home_and_writer()
+    now = utcnow()
+    mentor_id = insert("users", email="m@away.example", display_name="Mo Mentor", password_hash="x", email_verified_at=now,
+                       site_role="member", is_active=True, job_title="Head of digital", bio="Video and live streams.",
+                       level="303", region="", time_zone="UTC", open_to_mentoring=True, mentoring_capacity=2,
+                       is_agency_admin=False, created_at=now, updated_at=now)
+
+    migrate_to("head")
+    mentor, writer = db.session.get(User, mentor_id), db.session.get(User, writer_id)
+    assert (mentor.mentoring_format, mentor.mentoring_paused, mentor.mentees_count) == ("either", False, 0)
+    assert rows("matching_state") == [{"id": 1, "version": 0}]
+    skill = db.session.scalar(sa.select(Topic).order_by(Topic.id).limit(1))
+    request = services.create_request(writer, services.RequestInput(goals="Learn video.", skill_ids=[skill.id]), mentor=mentor)
+    mentorship = services.accept(mentor, request)
+    mentorships.add_note(mentor, mentorship, "First call went well.")
+    db.session.commit()
+    assert db.session.get(User, mentor_id).mentees_count == 1
+    added = {"mentoring_format", "mentoring_paused", "mentees_count"}
+    before = snapshot(KEPT_ABOVE_0001)
+    before["users"] = [{k: v for k, v in row.items() if k not in added} for row in before["users"]]
+
+    migrate_to("0016", down=True)
+    assert table_names().isdisjoint(MENTORING_TABLES)
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("users")}
+    assert columns.isdisjoint(added)
+    assert snapshot(KEPT_ABOVE_0001) == before
+    migrate_to("head")
+    assert MENTORING_TABLES <= table_names() and rows("mentorships") == []

@@ -74,6 +74,12 @@ class User(db.Model):
     open_to_mentoring: so.Mapped[bool] = so.mapped_column(default=False)
     #: How many mentees at once, 0 to MAX_MENTEES.
     mentoring_capacity: so.Mapped[int] = so.mapped_column(default=0)
+    #: How they mentor: "online", "in_person" or "either" (cop.matching.models.FORMATS).
+    mentoring_format: so.Mapped[str] = so.mapped_column(sa.String(10), default="either", server_default="either")
+    #: A mentor who pauses keeps their mentees and is offered to nobody new.
+    mentoring_paused: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    #: Active mentorships they mentor; taken and given back by conditional UPDATEs (cop.matching.services).
+    mentees_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     agency_id: so.Mapped[Optional[int]] = so.mapped_column(
         sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True
@@ -189,4 +195,4 @@ class UserSession(db.Model):
 
 
 # Public pages show people's profiles; signing in changes nothing they show.
-watch(User, ignoring=("last_login_at", "password_hash", "updated_at"))
+watch(User, ignoring=("last_login_at", "password_hash", "updated_at", "mentees_count", "mentoring_paused"))

@@ -106,8 +106,9 @@ def _read_request() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         # Every write needs a write token, and who is asking is settled before what they sent is read.
         require_token("write")
-    # A PUT may carry no body at all (taking a place needs nothing more than who is asking).
-    sends_body = request.method in ("POST", "PATCH") or (request.method == "PUT" and bool(request.content_length))
+    # A PUT or POST may carry no body at all (taking a place, or accepting a request, needs nothing more than
+    # who is asking); one that needs fields says which are missing.
+    sends_body = request.method == "PATCH" or (request.method in ("POST", "PUT") and bool(request.content_length))
     if sends_body:
         if not request.is_json:
             raise BadRequest("Send a JSON object, with Content-Type: application/json.")

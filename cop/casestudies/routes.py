@@ -19,7 +19,7 @@ from cop.forms import EmptyForm
 from cop.text.markdown import render_markdown
 from cop.text.places import country_name
 from cop.urls import external_url
-from cop.web import act_and_redirect, add_page_section, attach_error, list_title, page_number, render_form, require_page
+from cop.web import act_and_redirect, add_page_section, attach_error, list_title, page_number, page_sections, render_form, require_page
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ def case_study(slug: str):
         allowed=allowed,
         missing=services.missing_for_review(case_study) if allowed.submit else {},
         related=finding.related(case_study) if case_study.status == "published" else [],
+        extras=page_sections("case_study", case_study),
         modes=ENGAGEMENT_MODES,
         licence=LICENCES[case_study.licence],
         country=country_name(case_study.agency.country),

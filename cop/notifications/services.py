@@ -8,6 +8,8 @@ the caller commits once, and the mail is queued only after that commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -36,6 +38,20 @@ class Kind:
 
 #: Every kind of notice, by name, in the order they were registered.
 KINDS: dict[str, Kind] = {}
+
+
+#: Set on the session (``without_mail``) while demo data is made: notices are kept, nobody is mailed.
+QUIET = "notices_without_mail"
+
+
+@contextmanager
+def without_mail() -> Iterator[None]:
+    """Notices made inside this block go by no mail: for demo data, made through the services as people would."""
+    db.session.info[QUIET] = True
+    try:
+        yield
+    finally:
+        db.session.info.pop(QUIET, None)
 
 
 def register_kind(name: str, label: str, mail_by_default: bool = True) -> Kind:
@@ -69,7 +85,7 @@ def notify(
     notice = Notification(user_id=user.id, kind=kind, title=title[:300], link=link)
     db.session.add(notice)
     db.session.flush()
-    if user.is_active and wants_mail(user, kind):
+    if user.is_active and not db.session.info.get(QUIET) and wants_mail(user, kind):
         body = render_template(
             "notifications/mail/notice.txt",
             user=user,

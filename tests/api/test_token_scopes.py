@@ -22,6 +22,12 @@ SCOPES = {
     ("events_api.unregister", "DELETE"): "write",
     ("events_api.slots", "GET"): "read",
     ("events_api.book", "PUT"): "write",
+    ("mentoring_api.suggestions", "GET"): "read",
+    ("mentoring_api.create_request", "POST"): "write",
+    ("mentoring_api.get_request", "GET"): "read",
+    ("mentoring_api.ask", "POST"): "write",
+    ("mentoring_api.accept", "POST"): "write",
+    ("mentoring_api.decline", "POST"): "write",
 }
 #: The status class each kind of caller meets at each level.
 EXPECTED = {
@@ -29,6 +35,23 @@ EXPECTED = {
     "read": {"none": 401, "read": "allowed", "write": "allowed"},
     "write": {"none": 401, "read": 403, "write": "allowed"},
 }
+
+
+def _requests(people: dict[str, int], newcomer_id: int) -> tuple[int, int]:
+    """A newcomer asks the member to mentor them; the member has a request of their own."""
+    from cop.accounts.models import User
+    from cop.extensions import db
+    from cop.matching import services
+    from cop.text.models import Topic
+
+    member, newcomer = db.session.get(User, people["member"]), db.session.get(User, newcomer_id)
+    member.level, member.open_to_mentoring, member.mentoring_capacity = "303", True, 2
+    db.session.flush()
+    skill = db.session.scalar(Topic.__table__.select().with_only_columns(Topic.id).limit(1))
+    asked = services.create_request(newcomer, services.RequestInput(goals="Learn video.", skill_ids=[skill]), mentor=member)
+    own = services.create_request(member, services.RequestInput(goals="Learn policy.", skill_ids=[skill]))
+    db.session.commit()
+    return asked.id, own.id
 
 
 def api_routes(app) -> set[tuple[str, str]]:
@@ -55,10 +78,13 @@ def test_api_route_obeys_its_scope(app, client, make_agency, make_user, make_tok
     with app.app_context():
         _published_case_study(people)
         slot_id, _secret, event_id = _surgery(people)
+        asked_id, own_id = _requests(people, make_user("newcomer@home.example", agency="home", level="101"))
     headers = {} if caller == "none" else {"Authorization": f"Bearer {make_token(people['member'], caller)}"}
     with app.test_request_context():
         rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
-        known = {"slug": "home", "event_id": event_id, "slot_id": slot_id}
+        # The token's owner asks with their own request, and answers one asked of them.
+        known = {"slug": "home", "event_id": event_id, "slot_id": slot_id,
+                 "request_id": own_id if endpoint == "mentoring_api.ask" else asked_id}
         url = url_for(endpoint, **{name: known[name] for name in rule.arguments})
     response = client.open(url, method=method, json={} if method in ("POST", "PATCH", "PUT") else None, headers=headers)
     assert response.status_code < 500 and (response.is_json or response.status_code == 204)

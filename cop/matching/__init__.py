@@ -1,0 +1,1 @@
+"""Mentor matching: requests, suggestions with their reasons, mentorships and programmes."""

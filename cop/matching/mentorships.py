@@ -1,0 +1,177 @@
+"""An active mentorship: agreed goals, a check-in schedule with reminders, private notes, an end and feedback."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from cop.accounts.models import User
+from cop.clock import utcnow
+from cop.errors import Conflict, PermissionDenied, ServiceError
+from cop.extensions import db
+from cop.matching.models import CHECK_IN_EVERY, MAX_GOALS_LENGTH, MAX_NOTE_LENGTH, MAX_REASON_LENGTH, Mentorship, MentorshipFeedback, MentorshipNote
+from cop.matching.services import give_back_place
+from cop.notifications.services import notify, register_kind
+from cop.text.markdown import strip_html
+from cop.urls import site_path
+
+log = logging.getLogger(__name__)
+
+NEWS = register_kind("mentorship_news", "Your mentorship: goals agreed, a note added, or it ended").name
+CHECK_INS = register_kind("mentorship_check_in", "A reminder the day before a mentoring check-in").name
+
+MAX_COMMENT_LENGTH = 2000
+
+
+def visible_to(actor: Any, mentorship_id: int) -> Optional[Mentorship]:
+    """The mentorship when the actor is one of the pair; None (a 404 for anyone else, admins included)."""
+    mentorship = db.session.get(Mentorship, mentorship_id)
+    if mentorship is None or not mentorship.involves(actor):
+        return None
+    return mentorship
+
+
+def _require_pair(actor: Any, mentorship: Mentorship) -> None:
+    if not mentorship.involves(actor):
+        raise PermissionDenied("Only the mentor and their mentee can do that.")
+
+
+def _require_active(mentorship: Mentorship) -> None:
+    if mentorship.status != "active":
+        raise Conflict("This mentorship has ended.")
+
+
+def _link(mentorship: Mentorship) -> str:
+    return site_path("matching.mentorship", mentorship_id=mentorship.id)
+
+
+def _tell_other(actor: User, mentorship: Mentorship, kind: str, title: str) -> None:
+    notify(mentorship.other(actor), kind, title, _link(mentorship))
+
+
+def set_goals(actor: Any, mentorship: Mentorship, goals: str, check_in_days: int) -> Mentorship:
+    """The pair's agreed goals and how often they check in; the next check-in moves to match."""
+    _require_pair(actor, mentorship)
+    _require_active(mentorship)
+    goals = strip_html(goals or "").strip()
+    if not goals:
+        raise ServiceError("Write the goals you agreed.", field="goals")
+    if len(goals) > MAX_GOALS_LENGTH:
+        raise ServiceError(f"Keep the goals to {MAX_GOALS_LENGTH:,} characters or fewer.", field="goals")
+    if check_in_days not in CHECK_IN_EVERY:
+        raise ServiceError("Choose how often you check in.", field="check_in_days")
+    mentorship.goals = goals
+    if check_in_days != mentorship.check_in_days or mentorship.next_check_in_at is None:
+        mentorship.check_in_days = check_in_days
+        mentorship.next_check_in_at = utcnow() + timedelta(days=check_in_days) if check_in_days else None
+        mentorship.reminded_for = None
+    db.session.flush()
+    _tell_other(actor, mentorship, NEWS, f"{actor.display_name} updated the goals of your mentorship")
+    return mentorship
+
+
+def notes(mentorship: Mentorship) -> list[MentorshipNote]:
+    return list(db.session.scalars(
+        sa.select(MentorshipNote).where(MentorshipNote.mentorship_id == mentorship.id)
+        .options(so.selectinload(MentorshipNote.author)).order_by(MentorshipNote.created_at.desc(), MentorshipNote.id.desc())
+    ))
+
+
+def add_note(actor: Any, mentorship: Mentorship, body: str) -> MentorshipNote:
+    _require_pair(actor, mentorship)
+    body = strip_html(body or "").strip()
+    if not body:
+        raise ServiceError("Write the note.", field="body")
+    if len(body) > MAX_NOTE_LENGTH:
+        raise ServiceError(f"Keep a note to {MAX_NOTE_LENGTH:,} characters or fewer.", field="body")
+    note = MentorshipNote(mentorship_id=mentorship.id, author_id=actor.id, body=body)
+    db.session.add(note)
+    db.session.flush()
+    _tell_other(actor, mentorship, NEWS, f"{actor.display_name} added a note to your mentorship")
+    return note
+
+
+def end(actor: Any, mentorship: Mentorship, reason: str) -> Mentorship:
+    """Either side ends it, with a reason; the mentor's place is given back and both may leave feedback."""
+    _require_pair(actor, mentorship)
+    _require_active(mentorship)
+    reason = strip_html(reason or "").strip()
+    if not reason:
+        raise ServiceError("Say why the mentorship ends.", field="reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ServiceError(f"Keep the reason to {MAX_REASON_LENGTH:,} characters or fewer.", field="reason")
+    moved = db.session.execute(
+        sa.update(Mentorship).where(Mentorship.id == mentorship.id, Mentorship.status == "active")
+        .values(status="ended", ended_at=utcnow(), ended_by_id=actor.id, end_reason=reason, next_check_in_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        raise Conflict("This mentorship has already ended.")
+    give_back_place(mentorship.mentor_id)
+    db.session.refresh(mentorship)
+    _tell_other(actor, mentorship, NEWS, f"{actor.display_name} ended your mentorship: {reason}")
+    log.info("user %s ended mentorship %s", actor.id, mentorship.id)
+    return mentorship
+
+
+def feedback_of(mentorship: Mentorship) -> dict[int, MentorshipFeedback]:
+    rows = db.session.scalars(sa.select(MentorshipFeedback).where(MentorshipFeedback.mentorship_id == mentorship.id))
+    return {row.author_id: row for row in rows}
+
+
+def give_feedback(actor: Any, mentorship: Mentorship, rating: Optional[int], comment: str) -> MentorshipFeedback:
+    """Each side's rating (1 to 5) and comment, once the mentorship has ended; given once."""
+    _require_pair(actor, mentorship)
+    if mentorship.status != "ended":
+        raise Conflict("Feedback is given once the mentorship has ended.")
+    if rating is None or not 1 <= rating <= 5:
+        raise ServiceError("Choose a rating from 1 to 5.", field="rating")
+    comment = strip_html(comment or "").strip()
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise ServiceError(f"Keep the comment to {MAX_COMMENT_LENGTH:,} characters or fewer.", field="comment")
+    if actor.id in feedback_of(mentorship):
+        raise Conflict("You have already given your feedback on this mentorship.")
+    row = MentorshipFeedback(mentorship_id=mentorship.id, author_id=actor.id, rating=rating, comment=comment)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def of_person(user: Any, active: bool = True) -> list[Mentorship]:
+    """Their mentorships on either side, newest first."""
+    statuses = ("active",) if active else ("ended",)
+    return list(db.session.scalars(
+        sa.select(Mentorship).where(
+            sa.or_(Mentorship.mentor_id == user.id, Mentorship.newcomer_id == user.id), Mentorship.status.in_(statuses)
+        ).options(so.selectinload(Mentorship.mentor), so.selectinload(Mentorship.newcomer))
+        .order_by(Mentorship.started_at.desc(), Mentorship.id.desc())
+    ))
+
+
+def send_check_in_reminders() -> int:
+    """Remind both sides of each check-in due within a day, once per check-in; a check-in past is moved on to
+    the next date in the schedule."""
+    now = utcnow()
+    due = list(db.session.scalars(
+        sa.select(Mentorship).where(
+            Mentorship.status == "active", Mentorship.next_check_in_at.is_not(None),
+            Mentorship.next_check_in_at <= now + timedelta(days=1),
+        ).options(so.selectinload(Mentorship.mentor), so.selectinload(Mentorship.newcomer))
+    ))
+    reminded = 0
+    for mentorship in due:
+        while mentorship.next_check_in_at < now and mentorship.check_in_days:
+            mentorship.next_check_in_at += timedelta(days=mentorship.check_in_days)
+        if mentorship.reminded_for == mentorship.next_check_in_at or mentorship.next_check_in_at > now + timedelta(days=1):
+            continue
+        mentorship.reminded_for = mentorship.next_check_in_at
+        when = mentorship.next_check_in_at.strftime("%A %d %B")
+        for person, other in ((mentorship.mentor, mentorship.newcomer), (mentorship.newcomer, mentorship.mentor)):
+            notify(person, CHECK_INS, f"Check in with {other.display_name} by {when}", _link(mentorship))
+        reminded += 1
+    db.session.flush()
+    return reminded
