@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import contextvars
 import logging
 import os
 import re
@@ -218,18 +219,23 @@ def count_statements(app, path: str, cookie: Optional[str] = None) -> int:
     # No cookie jar: an anonymous page must be asked for as a visitor who never had a session.
     client = app.test_client(use_cookies=False)
     headers = {"Cookie": cookie} if cookie else {}
-    client.get(path, headers=headers)  # warm: the first request may load what later ones find ready
+    # Each request in a context of its own, as under gunicorn: the caller's app context (and its g, where
+    # Flask-Login keeps who is signed in, and its database session) must not carry over into the requests.
+    def get():
+        return contextvars.Context().run(client.get, path, headers=headers)
+
+    get()  # warm: the first request may load what later ones find ready
     # What making the page takes, not giving a kept one: the count is of a page made afresh.
     from cop.cache import cache
 
     cache.clear()
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        response = client.get(path, headers=headers)
+        response = get()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     if response.status_code != 200:
-        raise RuntimeError(f"{path} answered {response.status_code}")
+        raise RuntimeError(f"{path} answered {response.status_code} {response.headers.get('Location', '')}".rstrip())
     return len(statements)
 
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, has_request_context, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -179,6 +179,12 @@ def register_context(app: Flask) -> None:
         # Mail bodies are rendered by tasks and commands too, where there is no request and no header.
         if not has_request_context():
             return {}
+        # Every render_template asks (a page and each part of it): the header is worked out once per request.
+        if "navigation" not in g:
+            g.navigation = _navigation()
+        return g.navigation
+
+    def _navigation() -> dict[str, Any]:
         endpoint = request.endpoint or ""
         own_profile = current_user.is_authenticated and (
             endpoint in ("accounts.edit_profile", "accounts.change_password")

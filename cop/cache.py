@@ -167,6 +167,26 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def shared_part(name: str, make: Callable[[], Any]) -> Any:
+    """A part of a page that is the same for everyone who may see the page, signed in or not (a list of case
+    studies with its filters, a story's text), made once per content version and address and kept beside the
+    pages: a signed-in person's page is then made of this and only the parts that are theirs. ``make`` must
+    return a value that pickles and holds nothing personal: no form token, no name, no message."""
+    version = _version()
+    if version is None:
+        return make()
+    key = f"part:{version}:{name}:{request.host}:{request.full_path}"
+    kept = _get(key)
+    if kept is not None:
+        return kept
+    touched = session.modified
+    made = make()
+    if session.modified and not touched:
+        return made  # it flashed a message or made a form token: personal after all
+    _set(key, made)
+    return made
+
+
 # ------------------------------------------------------------- what changes the content
 
 

@@ -138,3 +138,17 @@ def add_page_section(page: str, render: Callable[[Any], Markup]) -> None:
 def page_sections(page: str, thing: Any) -> list[Markup]:
     """The sections other domains add to a page, rendered for the thing it is about."""
     return [render(thing) for render in _PAGE_SECTIONS.get(page, [])]
+
+
+def render_around_shared(template: str, name: str, part: str, context: Callable[[], dict[str, Any]],
+                         keep: Iterable[str] = ("title",), **own: Any) -> str:
+    """Render ``template`` around a part everyone is shown alike: ``part`` rendered with ``context()``, made once
+    per content version and address and kept (cop.cache.shared_part), so a signed-in person's page costs only
+    what is theirs (``own``). The page template reads ``shared.html`` and the values named in ``keep``."""
+    from cop.cache import shared_part
+
+    def make() -> dict[str, Any]:
+        values = context()
+        return {**{key: values[key] for key in keep}, "html": Markup(render_template(part, **values))}
+
+    return render_template(template, shared=shared_part(name, make), **own)

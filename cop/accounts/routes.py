@@ -18,7 +18,7 @@ from cop.text.places import country_choices, country_name
 from cop.text.services import topic_choices, topic_filter_options
 from cop.urls import is_safe_next
 from cop.forms import EmptyForm
-from cop.web import act_and_redirect, attach_error, list_title, page_number, page_sections, render_form, require_page
+from cop.web import act_and_redirect, attach_error, list_title, page_number, page_sections, render_around_shared, render_form, require_page
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +245,11 @@ def edit_profile():
 @bp.route("/people")
 @public_page
 def people():
+    return render_around_shared("accounts/people.html", "accounts.people", "accounts/_people.html", _directory)
+
+
+def _directory() -> dict:
+    """The people listed, filtered by level, skill and whether they mentor."""
     level = request.args.get("level") or None
     topic = request.args.get("skill") or None
     mentors = request.args.get("mentors") == "1"
@@ -257,17 +262,16 @@ def people():
         f"{level} mentors" if level and mentors else f"level {level}" if level else "mentors" if mentors else "",
         f"skill: {topic_name}" if topic else "",
     ]
-    return render_template(
-        "accounts/people.html",
-        title=list_title("People", pagination.page, described, pagination.total),
-        pagination=pagination,
-        levels=LEVELS,
-        topics=topics,
-        level=level,
-        skill=topic,
-        mentors=mentors,
-        filters={k: v for k, v in {"level": level, "skill": topic, "mentors": "1" if mentors else None}.items() if v},
-    )
+    return {
+        "title": list_title("People", pagination.page, described, pagination.total),
+        "pagination": pagination,
+        "levels": LEVELS,
+        "topics": topics,
+        "level": level,
+        "skill": topic,
+        "mentors": mentors,
+        "filters": {k: v for k, v in {"level": level, "skill": topic, "mentors": "1" if mentors else None}.items() if v},
+    }
 
 
 @bp.route("/people/<int:user_id>")

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from cop.cache import public_page
+from cop.cache import public_page, shared_part
 from cop.casestudies import atom, finding, forms, revisions, services
 from cop.casestudies.models import ENGAGEMENT_MODES, LICENCES, SECTIONS, CaseStudy, CaseStudyRevision
 from cop.clock import utcnow
@@ -19,7 +19,10 @@ from cop.forms import EmptyForm
 from cop.text.markdown import render_markdown
 from cop.text.places import country_name
 from cop.urls import external_url
-from cop.web import act_and_redirect, add_page_section, attach_error, list_title, page_number, page_sections, render_form, require_page
+from cop.web import (
+    act_and_redirect, add_page_section, attach_error, list_title, page_number, page_sections, render_around_shared, render_form,
+    require_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +38,8 @@ def _actor() -> Any:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-def _readable_or_404(slug: str) -> CaseStudy:
-    case_study = services.readable_case_study(_actor(), slug)
+def _readable_or_404(slug: str, everything: bool = True) -> CaseStudy:
+    case_study = services.readable_case_study(_actor(), slug, everything)
     if case_study is None:
         abort(404)
     return case_study
@@ -48,23 +51,29 @@ def _readable_or_404(slug: str) -> CaseStudy:
 @bp.route("/case-studies")
 @public_page
 def index():
+    return render_around_shared(
+        "casestudies/index.html", "casestudies.library", "casestudies/_library.html", _library, keep=("title", "feed_url", "args"),
+        can_write=current_user.is_authenticated and current_user.agency_id is not None,
+    )
+
+
+def _library() -> dict[str, Any]:
+    """The list, its search and filters, as everyone sees them."""
     filters = finding.Filters.from_args(request.args)
     pagination = require_page(finding.case_studies_page(filters, page_number(), current_app.config["COP_PER_PAGE"]))
     options = finding.filter_options()
-    described = finding.describe(filters, options)
-    return render_template(
-        "casestudies/index.html",
-        title=list_title("Case studies", pagination.page, described, pagination.total),
-        pagination=pagination,
-        filters=filters,
-        args=filters.as_args(),
-        options=options,
-        sorts=finding.SORTS,
-        snippets=finding.snippets_for(filters, pagination.items),
-        modes=ENGAGEMENT_MODES,
-        feed_url=url_for("casestudies.feed", **{k: v for k, v in filters.as_args().items() if k != "sort"}),
-        can_write=current_user.is_authenticated and current_user.agency_id is not None,
-    )
+    args = filters.as_args()
+    return {
+        "title": list_title("Case studies", pagination.page, finding.describe(filters, options), pagination.total),
+        "pagination": pagination,
+        "filters": filters,
+        "args": args,
+        "options": options,
+        "sorts": finding.SORTS,
+        "snippets": finding.snippets_for(filters, pagination.items),
+        "modes": ENGAGEMENT_MODES,
+        "feed_url": url_for("casestudies.feed", **{k: v for k, v in args.items() if k != "sort"}),
+    }
 
 
 @bp.route("/case-studies/feed.atom")
@@ -111,24 +120,38 @@ def _sections_html(source: Any) -> list[tuple[str, str, Markup]]:
 @bp.route("/case-studies/<slug>")
 @public_page
 def case_study(slug: str):
-    case_study = _readable_or_404(slug)
+    # What the story shows is loaded only when the kept story has to be made afresh.
+    case_study = _readable_or_404(slug, everything=False)
     actor = _actor()
     allowed = services.permissions(actor, case_study)
+    # A case study in the library reads the same for everyone; a draft only its authors and reviewers see.
+    public = case_study.status in ("published", "archived")
+    story = shared_part("casestudies.story", lambda: _story(case_study)) if public else _story(case_study)
     return render_template(
         "casestudies/case_study.html",
         case_study=case_study,
-        sections=_sections_html(case_study),
+        story=story,
         allowed=allowed,
         missing=services.missing_for_review(case_study) if allowed.submit else {},
-        related=finding.related(case_study) if case_study.status == "published" else [],
         extras=page_sections("case_study", case_study),
-        modes=ENGAGEMENT_MODES,
-        licence=LICENCES[case_study.licence],
-        country=country_name(case_study.agency.country),
         # Forms (and the CSRF token in the session they bring) only for someone who can use them.
         form=EmptyForm(formdata=None) if actor else None,
         return_form=forms.ReturnForm(formdata=None) if actor else None,
     )
+
+
+def _story(case_study: CaseStudy) -> dict[str, Markup]:
+    """The story with its facts, and the sharing links and related case studies beside it."""
+    values = {
+        "case_study": case_study,
+        "sections": _sections_html(case_study),
+        "related": finding.related(case_study) if case_study.status == "published" else [],
+        "modes": ENGAGEMENT_MODES,
+        "licence": LICENCES[case_study.licence],
+        "country": country_name(case_study.agency.country),
+    }
+    return {"html": Markup(render_template("casestudies/_story.html", **values)),
+            "aside": Markup(render_template("casestudies/_story_aside.html", **values))}
 
 
 @bp.route("/case-studies/<slug>/print")

@@ -128,24 +128,24 @@ def permissions(actor: Any, case_study: CaseStudy) -> Permissions:
 # ---------------------------------------------------------------- reading
 
 
-def get_case_study(slug: str) -> Optional[CaseStudy]:
-    """The case study with this address, with what its page shows, whoever may read it."""
-    return db.session.scalar(
-        sa.select(CaseStudy)
-        .where(CaseStudy.slug == slug)
-        .options(
+def get_case_study(slug: str, everything: bool = True) -> Optional[CaseStudy]:
+    """The case study with this address, whoever may read it: with what its page shows, or (``everything``
+    False) with only what deciding who may do what with it needs, its agency and authors."""
+    options = [so.selectinload(CaseStudy.authors), so.joinedload(CaseStudy.agency)]
+    if everything:
+        options = [
             so.selectinload(CaseStudy.authors).selectinload(User.agency),
             so.selectinload(CaseStudy.topics),
             so.selectinload(CaseStudy.modes),
             so.joinedload(CaseStudy.agency),
             so.joinedload(CaseStudy.service_area),
-        )
-    )
+        ]
+    return db.session.scalar(sa.select(CaseStudy).where(CaseStudy.slug == slug).options(*options))
 
 
-def readable_case_study(actor: Any, slug: str) -> Optional[CaseStudy]:
+def readable_case_study(actor: Any, slug: str, everything: bool = True) -> Optional[CaseStudy]:
     """The case study if the actor may read it; None (not found) otherwise, so drafts stay unknown."""
-    case_study = get_case_study(slug)
+    case_study = get_case_study(slug, everything)
     if case_study is None or not can_read(actor, case_study):
         return None
     return case_study

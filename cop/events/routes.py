@@ -22,7 +22,7 @@ from cop.forms import EmptyForm
 from cop.text.markdown import render_markdown
 from cop.text.places import time_zone_names
 from cop.urls import external_url
-from cop.web import act_and_redirect, add_page_section, as_choices, attach_error, list_title, page_number, render_form, require_page
+from cop.web import act_and_redirect, add_page_section, as_choices, attach_error, list_title, page_number, render_around_shared, render_form, require_page
 
 bp = Blueprint("events", __name__, template_folder="templates")
 
@@ -63,23 +63,31 @@ def _calendar_response(feed: feeds.Feed | feeds.FeedSource, filename: str) -> Re
 @bp.route("/events")
 @public_page
 def index():
+    return render_around_shared(
+        "events/index.html", "events.listing", "events/_listing.html", _listing, keep=("title", "feed_url", "filtered", "past"),
+        can_list=current_user.is_authenticated and current_user.agency_id is not None,
+    )
+
+
+def _listing() -> dict[str, Any]:
+    """The events, their filters and subscribe links, as everyone sees them."""
     filters = finding.Filters.from_args(request.args)
     pagination = require_page(finding.events_page(filters, page_number(), current_app.config["COP_PER_PAGE"]))
     described = finding.describe(filters)
     feed_url = external_url("events.feed", **filters.feed_args())
     name = " — ".join([f"{current_app.config['COP_SITE_NAME']}: events", *described])
-    return render_template(
-        "events/index.html",
-        title=list_title("Past events" if filters.past else "Events", pagination.page, described, pagination.total),
-        pagination=pagination,
-        filters=filters,
-        args=filters.as_args(),
-        options=finding.options(),
-        kinds=KINDS,
-        feed_url=feed_url,
-        links=finding.subscribe_links(feed_url, name),
-        can_list=current_user.is_authenticated and current_user.agency_id is not None,
-    )
+    return {
+        "title": list_title("Past events" if filters.past else "Events", pagination.page, described, pagination.total),
+        "pagination": pagination,
+        "filters": filters,
+        "filtered": bool(filters.feed_args()),
+        "past": filters.past,
+        "args": filters.as_args(),
+        "options": finding.options(),
+        "kinds": KINDS,
+        "feed_url": feed_url,
+        "links": finding.subscribe_links(feed_url, name),
+    }
 
 
 @bp.route("/events/calendar.ics")

@@ -46,12 +46,13 @@ def index():
         return render_template("matching/about.html")
     from cop.matching import programmes
 
+    active, ended = mentorships.of_person(actor)
     return render_template(
         "matching/index.html",
         live=services.live_request(actor),
         waiting=services.requests_for(actor),
-        active=mentorships.of_person(actor),
-        ended=mentorships.of_person(actor, active=False),
+        active=active,
+        ended=ended,
         statuses=REQUEST_STATUSES,
         runs_programmes=programmes.can_run_programmes(actor),
     )

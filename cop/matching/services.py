@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from cop.accounts.models import User, listed, mentoring
 from cop.accounts.services import is_signed_in
@@ -299,6 +300,7 @@ def requests_for(mentor: Any) -> list[MentorRequest]:
     """Requests waiting for this mentor's answer, oldest first."""
     return list(db.session.scalars(
         sa.select(MentorRequest).where(MentorRequest.mentor_id == mentor.id, MentorRequest.status == "asked")
+        .options(so.joinedload(MentorRequest.newcomer).load_only(User.id, User.display_name))
         .order_by(MentorRequest.asked_at, MentorRequest.id)
     ))
 

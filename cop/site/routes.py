@@ -13,7 +13,7 @@ from cop.agencies import services as agencies
 from cop.cache import public_page
 from cop.extensions import limiter
 from cop.site import probes
-from cop.web import page_sections
+from cop.web import page_sections, render_around_shared
 
 bp = Blueprint("site", __name__)
 
@@ -21,14 +21,18 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 @public_page
 def home():
-    return render_template(
-        "site/home.html",
-        new_agencies=agencies.newest_agencies(5),
-        agency_count=agencies.agency_count(),
-        new_people=accounts.newest_people(5),
-        people_count=accounts.people_count(),
-        sections=page_sections("home", None),
-    )
+    return render_around_shared("site/home.html", "site.home", "site/_news.html", _news, keep=())
+
+
+def _news() -> dict:
+    """What is new: the newest case studies, events, agencies and people."""
+    return {
+        "new_agencies": agencies.newest_agencies(5),
+        "agency_count": agencies.agency_count(),
+        "new_people": accounts.newest_people(5),
+        "people_count": accounts.people_count(),
+        "sections": page_sections("home", None),
+    }
 
 
 @bp.route("/accessibility")

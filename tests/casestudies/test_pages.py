@@ -286,3 +286,25 @@ def test_workflow_buttons_need_the_form_token(client, cast, sign_in, make_case_s
     slug = make_case_study(status="in_review")
     sign_in(cast.admin)
     assert client.post(f"/case-studies/{slug}/publish").status_code == 400
+
+
+def test_a_member_is_given_the_kept_library_with_their_own_header_and_sees_a_change_at_once(app, client, cast, sign_in, make_case_study):
+    """The list as everyone sees it is made once per change (cop.cache.shared_part); what is a member's own
+    (their account links, the button to write) is made for them on every request."""
+    from tests.test_queries import counting_queries
+
+    make_case_study("Bin collections on Twitter")
+    sign_in(cast.writer)
+    client.get("/case-studies")
+    with counting_queries(app) as made_again:
+        page = client.get("/case-studies").get_data(as_text=True)
+    assert "Bin collections on Twitter" in page and "Write a case study" in page and "Your profile" in page
+    # A member of no agency gets the same kept list, without the button that is not theirs.
+    sign_in(cast.moderator)
+    other = client.get("/case-studies").get_data(as_text=True)
+    assert "Bin collections on Twitter" in other and "Write a case study" not in other
+    assert not any("case_studies" in statement for statement in made_again), made_again
+    make_case_study("Flood warnings on Facebook")
+    sign_in(cast.writer)
+    fresh = client.get("/case-studies").get_data(as_text=True)
+    assert "Flood warnings on Facebook" in fresh and "2 case studies" in fresh
