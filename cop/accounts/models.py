@@ -165,7 +165,14 @@ def mentoring() -> sa.ColumnElement[bool]:
     return sa.and_(User.open_to_mentoring.is_(True), User.mentoring_capacity > sa.literal_column("0"))
 
 
+def unavailable_mentor() -> sa.ColumnElement[bool]:
+    """Mentors who take nobody new just now (paused, or every place taken), written to match its partial index:
+    few people, looked up on every page of suggestions."""
+    return sa.and_(mentoring(), sa.or_(User.mentoring_paused.is_(True), User.mentees_count >= User.mentoring_capacity))
+
+
 for _name, _columns, _where in (
+    ("ix_users_unavailable_mentors", (User.id,), unavailable_mentor()),
     ("ix_users_listed_by_name", (User.display_name, User.id), listed()),
     ("ix_users_listed_by_level", (User.level, User.display_name, User.id), listed()),
     ("ix_users_listed_newest", (User.created_at, User.id), listed()),

@@ -131,7 +131,12 @@ def permissions(actor: Any, case_study: CaseStudy) -> Permissions:
 def get_case_study(slug: str, everything: bool = True) -> Optional[CaseStudy]:
     """The case study with this address, whoever may read it: with what its page shows, or (``everything``
     False) with only what deciding who may do what with it needs, its agency and authors."""
-    options = [so.selectinload(CaseStudy.authors), so.joinedload(CaseStudy.agency)]
+    options = [
+        so.selectinload(CaseStudy.authors).load_only(
+            User.id, User.display_name, User.agency_id, User.open_to_mentoring, User.mentoring_capacity
+        ),
+        so.joinedload(CaseStudy.agency),
+    ]
     if everything:
         options = [
             so.selectinload(CaseStudy.authors).selectinload(User.agency),

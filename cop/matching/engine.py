@@ -145,6 +145,7 @@ class MentorIndex:
         self._position: dict[int, int] = {}
         self._terms: dict[str, int] = {}
         self._words: Optional[TfidfVectorizer] = None
+        self._word_names: np.ndarray = np.zeros(0, dtype=object)
         self._word_columns: dict[str, int] = {}
         self._idf = np.zeros(0, dtype=np.float32)
         self._stop_words: frozenset[str] = frozenset()
@@ -186,6 +187,8 @@ class MentorIndex:
             index._word_columns = dict(index._words.vocabulary_)
             index._idf = index._words.idf_.astype(np.float32)
             index._stop_words = frozenset(index._words.get_stop_words() or ())
+            # Read once here: the vectoriser builds this array afresh on every call.
+            index._word_names = index._words.get_feature_names_out()
         index.matrix = index._combine(skills, interests, words)
         index.levels = np.array([_rank(m.level) for m in mentors], dtype=np.int8)
         index.agencies = np.array([m.agency_id if m.agency_id is not None else -1 for m in mentors], dtype=np.int64)
@@ -403,7 +406,7 @@ class MentorIndex:
         if not mask.any():
             return ()
         chosen, weights = columns[mask] - text.start, products[mask]
-        names = self._words.get_feature_names_out()
+        names = self._word_names
         return tuple(str(names[chosen[j]]) for j in np.argsort(-weights, kind="stable")[:WORDS_SHOWN])
 
     def _preferences(self, seeker: Seeker, i: int, bonuses: dict[str, dict[int, float]]) -> tuple[Preference, ...]:

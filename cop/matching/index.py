@@ -17,7 +17,7 @@ from typing import Any, Iterable, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from cop.accounts.models import User, listed, mentoring, user_interests, user_skills
+from cop.accounts.models import User, listed, mentoring, unavailable_mentor, user_interests, user_skills
 from cop.extensions import db
 from cop.matching.engine import MentorIndex, MentorProfile, Seeker, Weights
 from cop.matching.models import MatchingState, MentorDecline, MentorRequest
@@ -142,11 +142,7 @@ def mentor_index() -> MentorIndex:
 
 def unavailable_mentors() -> set[int]:
     """Mentors who take nobody new just now: paused, or with every place taken."""
-    return set(db.session.scalars(
-        sa.select(User.id).where(
-            mentoring(), sa.or_(User.mentoring_paused.is_(True), User.mentees_count >= User.mentoring_capacity)
-        )
-    ))
+    return set(db.session.scalars(sa.select(User.id).where(unavailable_mentor())))
 
 
 def declined_by(newcomer_id: int) -> set[int]:

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 
 from cop.accounts.models import User, listed, mentoring
 from cop.accounts.services import is_signed_in
+from cop.agencies.models import Agency
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.extensions import db
@@ -150,11 +151,14 @@ def suggestions(request: MentorRequest, limit: int = SUGGESTIONS) -> list[Sugges
 
 
 def mentors_by_id(ids: list[int]) -> dict[int, User]:
+    """The suggested mentors with what a suggestion shows of them (name, title, level, agency), in one query."""
     if not ids:
         return {}
-    from sqlalchemy.orm import selectinload
-
-    people = db.session.scalars(sa.select(User).where(User.id.in_(ids)).options(selectinload(User.agency)))
+    people = db.session.scalars(
+        sa.select(User).where(User.id.in_(ids))
+        .options(so.load_only(User.id, User.display_name, User.job_title, User.level, User.agency_id),
+                 so.joinedload(User.agency).load_only(Agency.id, Agency.name))
+    )
     return {person.id: person for person in people}
 
 

@@ -1,0 +1,52 @@
+"""Mentoring pages issue the same statements whether they list few mentorships and requests or many."""
+
+from __future__ import annotations
+
+from cop.extensions import db as _db
+from tests.matching.conftest import person
+from tests.test_queries import queries_for
+
+
+def test_the_mentoring_page_takes_the_same_statements_for_few_or_many(app, client, community, make_user, sign_in):
+    from cop.clock import utcnow
+    from cop.matching.models import MentorRequest, Mentorship
+
+    def add(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            newcomer = make_user(f"new{n}@leeds.example", name=f"Newcomer {n}", agency="leeds", level="101")
+            other = make_user(f"asker{n}@leeds.example", name=f"Asker {n}", agency="leeds", level="101")
+            with app.app_context():
+                _db.session.add_all([
+                    Mentorship(mentor_id=community.video_mentor, newcomer_id=newcomer, status="active" if n % 2 else "ended",
+                               ended_at=None if n % 2 else utcnow()),
+                    MentorRequest(newcomer_id=other, goals="Video.", status="asked", mentor_id=community.video_mentor,
+                                  asked_at=utcnow()),
+                ])
+                _db.session.commit()
+
+    sign_in(community.video_mentor)
+    add(0, 2)
+    few = queries_for(app, client, "/mentoring/")
+    add(2, 12)
+    many = queries_for(app, client, "/mentoring/")
+    page = client.get("/mentoring/").get_data(as_text=True)
+    assert "Asker 11 asks you to mentor them" in page and "Mentoring Newcomer 11" in page
+    assert many == few, f"/mentoring/: {few} statements with few, {many} with many"
+
+
+def test_suggestions_take_the_same_statements_for_few_or_many_mentors(app, client, community, make_user, ask_for, sign_in):
+    request_id = ask_for(community.newcomer)
+    sign_in(community.newcomer)
+    few = queries_for(app, client, f"/mentoring/requests/{request_id}")
+    for n in range(8):
+        user_id = make_user(f"mentor{n}@york.example", name=f"Mentor {n}", agency="york", level="303", open_to_mentoring=True,
+                            mentoring_capacity=2, bio="Short video for YouTube on a phone.")
+        with app.app_context():
+            from tests.matching.conftest import topics
+
+            person(user_id).skills = topics("video")
+            _db.session.commit()
+    many = queries_for(app, client, f"/mentoring/requests/{request_id}")
+    page = client.get(f"/mentoring/requests/{request_id}").get_data(as_text=True)
+    assert page.count("Ask Mentor ") >= 3
+    assert many == few, f"suggestions: {few} statements with few mentors, {many} with many"
