@@ -60,18 +60,11 @@ class MentorProfile:
 
 
 @dataclass(frozen=True)
-class Seeker:
-    """A newcomer's request, as the engine reads it."""
+class Seeker(MentorProfile):
+    """A newcomer's request, as the engine reads it: a profile (whose level may be unset) and where their
+    mentor should work."""
 
-    id: int
-    level: Optional[str]
-    skills: frozenset[str]
-    interests: frozenset[str]
-    text: str
-    agency_id: Optional[int]
-    country: Optional[str]
-    time_zone: str
-    format: str
+    level: Optional[str]  # type: ignore[assignment]
     agency_preference: str
 
 
