@@ -26,6 +26,9 @@ NAVIGATION = (
     ("Agencies", "agencies.index", {"agencies.index", "agencies.agency", "agencies.new_agency",
                                        "agencies.edit_agency", "agencies.agency_requests"}),
     ("People", "accounts.people", {"accounts.people", "accounts.person"}),
+    ("Forum", "forum.index", {"forum.index", "forum.search", "forum.category", "forum.new_thread", "forum.thread", "forum.reply",
+                              "forum.edit_post", "forum.flag_post", "forum.digest_settings", "forum.post_history",
+                              "forum.schedule_topics", "forum.moderation_log", "forum.log_entry"}),
     ("Mentoring", "matching.index", {"matching.index", "matching.ask_for_mentor", "matching.request", "matching.edit_request",
                                      "matching.mentorship", "matching.settings", "matching.programmes_index",
                                      "matching.new_programme", "matching.programme", "matching.programme_people"}),
@@ -108,6 +111,7 @@ def register_extensions(app: Flask) -> None:
 
     # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
     import cop.events.tasks  # noqa: F401
+    import cop.forum.tasks  # noqa: F401
     import cop.mail.tasks  # noqa: F401
     import cop.matching.tasks  # noqa: F401
     # The search module makes SQLite's full-text table whenever the schema is created.
@@ -135,6 +139,8 @@ def register_blueprints(app: Flask) -> None:
     from cop.events.api import bp as events_api
     from cop.events.board_routes import bp as board
     from cop.events.routes import bp as events
+    from cop.forum import moderation_routes  # noqa: F401 - adds the moderators' pages to the forum blueprint
+    from cop.forum.routes import bp as forum
     from cop.mail.routes import bp as mail
     from cop.matching import programme_routes  # noqa: F401 - adds the programme pages to the mentoring blueprint
     from cop.matching.api import bp as mentoring_api
@@ -153,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events)
     app.register_blueprint(board)
     app.register_blueprint(matching)
+    app.register_blueprint(forum)
     app.register_blueprint(api)
     # The JSON API, /api/v1: one blueprint per domain, documented in /api/v1/openapi.json.
     register_api(app, (account_api, casestudies_api, events_api, mentoring_api))
@@ -206,6 +213,11 @@ def register_context(app: Flask) -> None:
                 },
                 {"label": "Your profile", "href": url_for("accounts.person", user_id=current_user.id), "active": own_profile},
             ]
+            from cop.forum.access import moderates_anything
+
+            if moderates_anything(current_user):
+                account_links.append({"label": "Moderation", "href": url_for("forum.queue"),
+                                      "active": endpoint in ("forum.queue", "forum.member", "forum.watched_words")})
             if current_user.is_site_admin:
                 account_links.append({"label": "Admin", "href": url_for("site.admin"), "active": request.path.startswith("/admin")})
         else:

@@ -41,15 +41,23 @@ VERSION_KEY = "content-version"
 #: Response headers a kept page carries over; the rest (security headers, cookies) are added per request.
 KEPT_HEADERS = ("Content-Type", "Link", "Content-Language")
 
-#: Each watched model, and the attributes whose changes no public page shows.
-_watched: dict[type, frozenset[str]] = {}
+#: Each watched model: the attributes whose changes no public page shows, and the scope its changes move on.
+_watched: dict[type, tuple[frozenset[str], str]] = {}
+#: Every scope a model is watched in; "site" is the one every kept page is made under.
+_scopes: set[str] = {"site"}
 
 
-def watch(*models: type, ignoring: Iterable[str] = ()) -> None:
-    """Commits that insert, change or delete rows of these models make every kept page stale;
-    a change to nothing but the attributes named in ``ignoring`` does not."""
+def watch(*models: type, ignoring: Iterable[str] = (), scope: str = "site") -> None:
+    """Commits that insert, change or delete rows of these models make every kept page of ``scope`` stale;
+    a change to nothing but the attributes named in ``ignoring`` does not.
+
+    Every kept page is made under the "site" scope; a page that also shows a busier kind of content (the forum,
+    where people post all day) is kept under that scope too (``public_page(also=("forum",))``), so that a new
+    post makes only those pages afresh, not every case study and event page.
+    """
+    _scopes.add(scope)
     for model in models:
-        _watched[model] = frozenset(ignoring)
+        _watched[model] = (frozenset(ignoring), scope)
 
 
 def init_app(app: Flask) -> None:
@@ -90,13 +98,19 @@ def _set(key: str, value: Any) -> None:
         _store_failed("be written", exc)
 
 
-def content_changed() -> None:
-    """Stop serving every kept page: the next anonymous visitor to each gets it made afresh."""
+def _version_key(scope: str) -> str:
+    return VERSION_KEY if scope == "site" else f"{VERSION_KEY}:{scope}"
+
+
+def content_changed(*scopes: str) -> None:
+    """Stop serving the kept pages of these scopes (of every scope when none is named): the next anonymous
+    visitor to each gets it made afresh."""
     if not has_app_context() or "cop.page_cache" not in current_app.extensions:
         return
     try:
-        # No expiry: a version that lapsed would bring back pages kept under an earlier one.
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+        for scope in scopes or tuple(_scopes):
+            # No expiry: a version that lapsed would bring back pages kept under an earlier one.
+            cache.set(_version_key(scope), uuid.uuid4().hex, timeout=0)
     except Exception as exc:  # noqa: BLE001
         _store_failed("be told of a change", exc)
 
@@ -128,26 +142,36 @@ def content_version() -> str | None:
     return _version()
 
 
-def _version() -> str | None:
-    """The content version pages are kept under; a new one if the store has none (first start, or evicted)."""
+def _version(also: Iterable[str] = ()) -> str | None:
+    """The content version pages are kept under (the site's, and that of each scope in ``also``); a new one for a
+    scope the store has none of (first start, or evicted)."""
     try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            # Never fall back to a fixed value: pages kept under it before an eviction would come back.
-            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=0)
-            version = cache.get(VERSION_KEY)
-        return version
+        versions = []
+        for scope in ("site", *also):
+            key = _version_key(scope)
+            version = cache.get(key)
+            if version is None:
+                # Never fall back to a fixed value: pages kept under it before an eviction would come back.
+                cache.add(key, uuid.uuid4().hex, timeout=0)
+                version = cache.get(key)
+            if version is None:
+                return None
+            versions.append(version)
+        return "+".join(versions)
     except Exception as exc:  # noqa: BLE001 - a cache that does not answer must never stop a page
         _store_failed("be read", exc)
         return None
 
 
-def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve this view's anonymous answers from the page cache (see the module's notes)."""
+def public_page(view: Callable[..., Any] | None = None, *, also: tuple[str, ...] = ()) -> Any:
+    """Serve this view's anonymous answers from the page cache (see the module's notes); ``also`` names the scopes
+    besides the site's whose changes make them stale (``@public_page(also=("forum",))``)."""
+    if view is None:
+        return functools.partial(public_page, also=also)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        version = _version() if _anonymous() else None
+        version = _version(also) if _anonymous() else None
         if version is None:
             return view(*args, **kwargs)
         key = _key(version)
@@ -167,12 +191,13 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def shared_part(name: str, make: Callable[[], Any]) -> Any:
+def shared_part(name: str, make: Callable[[], Any], also: tuple[str, ...] = ()) -> Any:
     """A part of a page that is the same for everyone who may see the page, signed in or not (a list of case
     studies with its filters, a story's text), made once per content version and address and kept beside the
     pages: a signed-in person's page is then made of this and only the parts that are theirs. ``make`` must
-    return a value that pickles and holds nothing personal: no form token, no name, no message."""
-    version = _version()
+    return a value that pickles and holds nothing personal: no form token, no name, no message. ``also`` as for
+    public_page."""
+    version = _version(also)
     if version is None:
         return make()
     key = f"part:{version}:{name}:{request.host}:{request.full_path}"
@@ -192,28 +217,30 @@ def shared_part(name: str, make: Callable[[], Any]) -> Any:
 
 @sa.event.listens_for(so.Session, "after_flush")
 def _note_changes(session: so.Session, _context: Any) -> None:
-    if session.info.get("content_changed") or not _watched:
+    if not _watched:
         return
+    changed: set[str] = session.info.setdefault("content_changed", set())
     for obj in (*session.new, *session.deleted):
-        if type(obj) in _watched:
-            session.info["content_changed"] = True
-            return
+        watched = _watched.get(type(obj))
+        if watched is not None:
+            changed.add(watched[1])
     for obj in session.dirty:
-        ignored = _watched.get(type(obj))
-        if ignored is None:
+        watched = _watched.get(type(obj))
+        if watched is None or watched[1] in changed:
             continue
+        ignored, scope = watched
         state = sa.inspect(obj)
         if any(attr.history.has_changes() for attr in state.attrs if attr.key not in ignored):
-            session.info["content_changed"] = True
-            return
+            changed.add(scope)
 
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _after_commit(session: so.Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT released: nothing is committed yet
-    if session.info.pop("content_changed", False):
-        content_changed()
+    changed = session.info.pop("content_changed", None)
+    if changed:
+        content_changed(*sorted(changed))
 
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")

@@ -187,4 +187,11 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "COP_ALLOW_PRIVATE_ADDRESSES": _flag(env.get("COP_ALLOW_PRIVATE_ADDRESSES"), default=False),
         # Mentor suggestions: the weights that differ from the engine's defaults.
         "COP_MATCHING_WEIGHTS": _weights(env),
+        # The forum: how many of a new member's first posts wait for a moderator, how many links a new member's
+        # post may hold, how many flags from trusted members hide a post until a moderator decides, and whether
+        # the public moderation log names the moderator who acted (some communities protect them from harassment).
+        "COP_FORUM_HELD_FIRST_POSTS": _int(env, "COP_FORUM_HELD_FIRST_POSTS", 3),
+        "COP_FORUM_NEW_MEMBER_LINKS": _int(env, "COP_FORUM_NEW_MEMBER_LINKS", 2),
+        "COP_FORUM_FLAGS_TO_HIDE": _int(env, "COP_FORUM_FLAGS_TO_HIDE", 3),
+        "COP_FORUM_NAME_MODERATORS": _flag(env.get("COP_FORUM_NAME_MODERATORS"), default=False),
     }

@@ -83,6 +83,7 @@ class SeedSummary:
     case_studies_total: int = 0
     events_added: int = 0
     mentorships_added: int = 0
+    threads_added: int = 0
     password: str = DEMO_PASSWORD
     sign_ins: list[tuple[str, str]] = field(default_factory=list)
 
@@ -184,6 +185,9 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
 
     with without_mail():
         summary.mentorships_added = seed_mentoring(rng)
+        from cop.forum.demo import seed_forum
+
+        summary.threads_added = seed_forum(rng)
     summary.agencies_total = db.session.scalar(sa.select(sa.func.count(Agency.id))) or 0
     summary.case_studies_total = db.session.scalar(sa.select(sa.func.count(CaseStudy.id))) or 0
     summary.people_total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0

@@ -27,3 +27,19 @@ class Conflict(ServiceError):
     """The request clashes with what is already stored."""
 
     status_code = 409
+
+
+class NotFound(ServiceError):
+    """Nothing the actor may see is there: what they may not see is answered the same as what does not exist."""
+
+    status_code = 404
+
+
+class TooSoon(ServiceError):
+    """The actor has done this too often just now; ``retry_after`` says in how many seconds they may again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int = 60, field: str | None = None) -> None:
+        super().__init__(message, field)
+        self.retry_after = max(int(retry_after), 1)

@@ -34,6 +34,10 @@ from tests.conftest import copy_rows, environ_for_tests, put_rows
 #: mentorship_pair — the mentor ("agency_admin") and the newcomer ("member") of a mentorship; nobody else, site
 #:   admins included, finds it;
 #: programme_runner — agency admins (of any agency) and site admins;
+#: forum_moderator — moderators of the forum category in the URL (a public one: site moderators and site admins);
+#: moderation_queue — anyone who moderates somewhere: site moderators, and agency admins (their agency's private category);
+#: post_editor — a forum post's author ("member" in the world) and its category's moderators;
+#: appeal_target — the member a moderation action touched ("member"); anyone else is refused;
 #: token — API routes that need a personal token: a signed-in browser is no one to them (401 for every role).
 #: tests/api/test_token_scopes.py checks every API route by token scope (none, read, write) as well.
 POLICY: dict[tuple[str, str], str] = {
@@ -44,7 +48,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("site.livez", "GET"): "public",
     ("site.readyz", "GET"): "public",
     ("site.favicon", "GET"): "public",
-    ("site.admin", "GET"): "site_admin",
+    # Site admins administer the site; moderators (agency admins for their private category) reach moderation here.
+    ("site.admin", "GET"): "moderation_queue",
     # sign-up, sign-in and passwords
     ("accounts.register", "GET"): "public",
     ("accounts.register", "POST"): "public",
@@ -198,6 +203,50 @@ POLICY: dict[tuple[str, str], str] = {
     ("mentoring_api.ask", "POST"): "token",
     ("mentoring_api.accept", "POST"): "token",
     ("mentoring_api.decline", "POST"): "token",
+    # forum ("home" is a public category; its thread was started by "member", whose trust a moderator set and appealed)
+    ("forum.index", "GET"): "public",
+    ("forum.search", "GET"): "public",
+    ("forum.category", "GET"): "public",
+    ("forum.thread", "GET"): "public",
+    ("forum.post", "GET"): "public",
+    ("forum.new_thread", "GET"): "member",
+    ("forum.new_thread", "POST"): "member",
+    ("forum.watch_category", "POST"): "member",
+    ("forum.reply", "GET"): "member",
+    ("forum.reply", "POST"): "member",
+    ("forum.watch_thread", "POST"): "member",
+    ("forum.edit_post", "GET"): "post_editor",
+    ("forum.edit_post", "POST"): "post_editor",
+    ("forum.flag_post", "GET"): "member",
+    ("forum.flag_post", "POST"): "member",
+    ("forum.digest_settings", "GET"): "member",
+    ("forum.digest_settings", "POST"): "member",
+    ("forum.admin_categories", "GET"): "site_admin",
+    ("forum.admin_categories", "POST"): "site_admin",
+    ("forum.admin_category", "GET"): "site_admin",
+    ("forum.admin_category", "POST"): "site_admin",
+    ("forum.queue", "GET"): "moderation_queue",
+    ("forum.moderate_post", "POST"): "forum_moderator",
+    ("forum.post_history", "GET"): "forum_moderator",
+    ("forum.moderate_thread", "POST"): "forum_moderator",
+    ("forum.category_slow_mode", "POST"): "forum_moderator",
+    ("forum.schedule_topics", "GET"): "forum_moderator",
+    ("forum.schedule_topics", "POST"): "forum_moderator",
+    ("forum.member", "GET"): "forum_moderator",
+    ("forum.restrict_member", "POST"): "forum_moderator",
+    ("forum.lift_member", "POST"): "forum_moderator",
+    ("forum.set_member_trust", "POST"): "forum_moderator",
+    ("forum.watched_words", "GET"): "forum_moderator",
+    ("forum.watched_words", "POST"): "forum_moderator",
+    ("forum.remove_watched_word", "POST"): "forum_moderator",
+    ("forum.moderation_log", "GET"): "public",
+    ("forum.log_entry", "GET"): "public",
+    ("forum.log_export_csv", "GET"): "public",
+    ("forum.log_export_json", "GET"): "public",
+    ("forum.appeal", "POST"): "appeal_target",
+    # The appeal is against the moderator's own action: another must decide it, and only site moderators decide
+    # appeals on members' standing; so of the roles here, only the site admin may.
+    ("forum.decide_appeal", "POST"): "site_admin",
 }
 
 #: The people a test can be: "agency_admin" and "member" are members of agency "home", the one in every URL;
@@ -242,6 +291,10 @@ EXPECTED["programme_runner"] = {
     "anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "agency_admin": "allowed", "other_agency_admin": "allowed",
     "site_admin": "allowed",
 }
+EXPECTED["forum_moderator"] = {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "moderator": "allowed", "site_admin": "allowed"}
+EXPECTED["moderation_queue"] = {**EXPECTED["programme_runner"], "moderator": "allowed"}
+EXPECTED["post_editor"] = {**EXPECTED["forum_moderator"], "member": "allowed"}
+EXPECTED["appeal_target"] = {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "member": "allowed"}
 EXPECTED["session_host"] = {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "member": "allowed"}
 
 #: Methods the policy speaks for; HEAD and OPTIONS follow GET and Flask.
@@ -292,6 +345,7 @@ class World:
     mentor_request_id: int
     mentorship_id: int
     programme_id: int
+    forum: dict[str, int]
 
 
 #: The world as this test process first built it, and every row it left: later tests lay the rows down again
@@ -348,7 +402,8 @@ def build_world(app, make_agency, make_user) -> World:
         import_id = _calendar_import(people)
         session_id = _session_board(people)
         mentor_request_id, mentorship_id, programme_id = _mentoring(people)
-        return World(mentor_request_id=mentor_request_id, mentorship_id=mentorship_id, programme_id=programme_id, people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id,
+        forum = _forum(people)
+        return World(forum=forum, mentor_request_id=mentor_request_id, mentorship_id=mentorship_id, programme_id=programme_id, people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id,
                      token_id=token.id, slot_id=slot_id, calendar_secret=calendar_secret, event_id=event_id, import_id=import_id,
                      session_id=session_id)
 
@@ -372,6 +427,24 @@ def _mentoring(people: dict[str, int]) -> tuple[int, int, int]:
     programmes.set_members(home_admin, programme, [member.id], [away_admin.id])
     _db.session.commit()
     return request.id, mentorship.id, programme.id
+
+
+def _forum(people: dict[str, int]) -> dict[str, int]:
+    """Category "home" (public) with home's member's thread, approved by the moderator; the moderator set the member's
+    trust, and the member appealed that; a watched word."""
+    from cop.accounts.models import User
+    from cop.forum import moderation, services
+
+    member, moderator, admin = (_db.session.get(User, people[r]) for r in ("member", "moderator", "site_admin"))
+    category = services.create_category(admin, services.CategoryInput(name="Home"))
+    thread = services.create_thread(member, category, "Hello", "Our first question.")
+    post = _db.session.scalar(sa.select(moderation.Post).where(moderation.Post.thread_id == thread.id))
+    moderation.approve(moderator, post)
+    action = moderation.set_trust(moderator, member, 1, "Known to us")
+    appeal = moderation.appeal(member, action, "I would like trust 2.")
+    word = moderation.add_watched_word(moderator, "spamword", "block")
+    _db.session.commit()
+    return {"thread_id": thread.id, "post_id": post.id, "action_id": action.id, "appeal_id": appeal.id, "word_id": word.id}
 
 
 def _session_board(people: dict[str, int]) -> int:
@@ -459,6 +532,7 @@ def url_arguments(world: World) -> dict[str, object]:
         "mentorship_id": world.mentorship_id,
         "programme_id": world.programme_id,
         "newcomer_id": world.people["member"],
+        **world.forum,
         # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
         "token": "not-a-real-token",
     }

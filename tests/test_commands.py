@@ -225,3 +225,21 @@ def test_seed_demo_adds_mentoring_with_a_programme_ready_to_compute(runner, app)
         # The pairs were told in the site, as the services tell them; nobody was mailed.
         assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.kind == "mentoring_answer")) >= 4
     assert runner.invoke(args=["seed-demo"]).output.count("0 mentorships added") == 1
+
+
+def test_seed_demo_adds_a_forum_with_work_for_the_moderators(runner, app):
+    from cop.forum.models import Appeal, Category, Flag, ModerationAction, Post, Thread
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0 and "10 forum threads added" in result.output
+    with app.app_context():
+        from cop.extensions import db
+
+        visibilities = set(db.session.scalars(sa.select(Category.visibility)))
+        assert visibilities == {"public", "members", "agency"}
+        assert db.session.scalar(sa.select(sa.func.count(Post.id)).where(Post.state == "pending")) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Flag.id)).where(Flag.resolved_at.is_(None))) >= 1
+        assert db.session.scalar(sa.select(sa.func.count(Appeal.id)).where(Appeal.decided_at.is_(None))) == 1
+        assert {"hide", "lock", "pin", "trust"} <= set(db.session.scalars(sa.select(ModerationAction.kind)))
+        assert db.session.scalar(sa.select(sa.func.count(Thread.id)).where(Thread.opens_at.is_not(None))) == 5
+    assert "0 forum threads added" in runner.invoke(args=["seed-demo"]).output

@@ -271,3 +271,45 @@ def test_mentoring_upgrades_a_populated_database_and_goes_down_without_touching_
     assert snapshot(KEPT_ABOVE_0001) == before
     migrate_to("head")
     assert MENTORING_TABLES <= table_names() and rows("mentorships") == []
+
+
+#: The tables 0019 creates.
+FORUM_TABLES = {"forum_categories", "forum_threads", "forum_posts", "forum_post_revisions", "forum_thread_watches",
+                "forum_category_watches", "forum_thread_reads", "forum_members", "forum_flags", "forum_watched_words",
+                "forum_moderation_actions", "forum_appeals"}
+
+
+def test_forum_upgrades_a_populated_database_and_goes_down_without_touching_the_rest(migrating_app):
+    """0019 adds the forum beside what is stored; a thread, a flag and an appeal can be written at once; going down
+    removes the forum's tables (and its search entries) and nothing else."""
+    from flask import current_app
+
+    from cop.accounts.models import User
+    from cop.forum import moderation, services
+
+    from cop.clock import utcnow
+
+    migrate_to("0018")
+    _home, writer_id = home_and_writer()
+    now = utcnow()
+    admin_id = insert("users", email="admin@example.org", display_name="Ada Admin", password_hash="x", email_verified_at=now,
+                      site_role="site_admin", is_active=True, job_title="", bio="", region="", time_zone="UTC",
+                      open_to_mentoring=False, mentoring_capacity=0, is_agency_admin=False, created_at=now, updated_at=now,
+                      mentoring_format="either", mentoring_paused=False, mentees_count=0)
+    before = snapshot(KEPT_ABOVE_0001)
+    migrate_to("head")
+    admin, writer = db.session.get(User, admin_id), db.session.get(User, writer_id)
+    with current_app.test_request_context():
+        category = services.create_category(admin, services.CategoryInput(name="Getting started"))
+        thread = services.create_thread(admin, category, "First steps", "Where do I start?")
+        services.reply(writer, thread, "With the 101 course.")
+        action = moderation.set_locked(admin, thread, True, "heated")
+    db.session.commit()
+    assert len(rows("forum_posts")) == 2 and len(rows("forum_moderation_actions")) == 1 and action.id
+
+    migrate_to("0018", down=True)
+    assert table_names().isdisjoint(FORUM_TABLES)
+    assert [r for r in rows("search_entries") if r["kind"] == "forum_post"] == []
+    assert snapshot(KEPT_ABOVE_0001) == before
+    migrate_to("head")
+    assert FORUM_TABLES <= table_names() and rows("forum_threads") == []

@@ -153,3 +153,34 @@ def test_the_page_cache_can_be_turned_off(tmp_path, postgres_url):
         assert anonymous_get(app, "/agencies")[1] > 0
     finally:
         empty_database(app)
+
+
+def test_a_forum_post_makes_only_forum_pages_afresh_and_a_site_change_makes_them_afresh_too(app, make_agency, make_user):
+    """Forum pages are kept under the forum's scope as well as the site's: people post all day, and each post must
+    not make every case study and agency page afresh; a change to the site (a person's name) reaches forum pages."""
+    from cop.accounts.models import User
+    from cop.forum import services
+
+    make_agency("leeds", name="Leeds City Council")
+    admin_id = make_user(role="site_admin", name="Ada Admin")
+    with app.test_request_context():
+        admin = _db.session.get(User, admin_id)
+        category = services.create_category(admin, services.CategoryInput(name="Getting started"))
+        thread = services.create_thread(admin, category, "First steps", "Where to begin.")
+        _db.session.commit()
+        thread_id = thread.id
+    path = f"/forum/threads/{thread_id}"
+    anonymous_get(app, "/agencies")
+    anonymous_get(app, path)
+    with app.test_request_context():
+        services.reply(_db.session.get(User, admin_id), _db.session.get(services.Thread, thread_id), "Start with the 101.")
+        _db.session.commit()
+    assert anonymous_get(app, "/agencies")[1] == 0, "a forum post should leave site pages kept"
+    fresh, statements = anonymous_get(app, path)
+    assert statements > 0 and b"Start with the 101." in fresh.data
+    assert anonymous_get(app, path)[1] == 0
+    with app.app_context():
+        _db.session.get(User, admin_id).display_name = "Ada Lovelace"
+        _db.session.commit()
+    fresh, statements = anonymous_get(app, path)
+    assert statements > 0 and b"Ada Lovelace" in fresh.data

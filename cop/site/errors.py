@@ -83,7 +83,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_refused(error: ServiceError):
         db.session.rollback()
-        return error_response(error.status_code, error.message, fields=error.fields)
+        response = error_response(error.status_code, error.message, fields=error.fields)
+        if getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -43,8 +43,11 @@ def accessibility():
 @bp.route("/admin")
 @login_required
 def admin():
-    accounts.require_site_admin(current_user)
-    return render_template("site/admin.html")
+    from cop.forum.access import is_site_moderator, moderates_anything
+
+    if not current_user.is_site_admin and not moderates_anything(current_user):
+        accounts.require_site_admin(current_user)
+    return render_template("site/admin.html", site_moderator=is_site_moderator(current_user))
 
 
 @functools.cache
