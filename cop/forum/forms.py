@@ -53,52 +53,53 @@ class CategoryForm(SiteForm):
     visibility = RadioField("Who can see it", choices=as_choices(VISIBILITIES.items()), default="public",
                             validators=[InputRequired("Choose who can see it.")], invalid_choice_message="Choose who can see it.")
     agency_id = SelectField("Agency (for a category only its members see)", coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-                            validate_choice=False)
-    position = IntegerField("Position on the forum's page (lowest first)", default=0, validators=[Optional()])
+                            validate_choice=False, invalid_choice_message="Choose one of the options.")
+    position = IntegerField("Position on the forum's page (lowest first)", default=0, validators=[Optional()],
+                            invalid_value_message="Enter the position as a whole number, like 3.")
 
 
 class ModeratePostForm(SiteForm):
     action = SelectField("Action", choices=as_choices([("approve", "Approve"), ("reject", "Reject"), ("hide", "Hide"),
                                                         ("restore", "Restore"), ("dismiss", "Dismiss the flags")]),
-                         validate_choice=False)
-    reason = SelectField("Reason", choices=as_choices(MODERATOR_REASONS.items()), validate_choice=False)
+                         validate_choice=False, invalid_choice_message="Choose one of the options.")
+    reason = SelectField("Reason", choices=as_choices(MODERATOR_REASONS.items()), validate_choice=False, invalid_choice_message="Choose one of the options.")
     note = StringField("Note to the member", validators=[_NOTE])
     next = HiddenField()
 
 
 class ModerateThreadForm(SiteForm):
     action = SelectField("Action", choices=as_choices([("lock", "Lock"), ("unlock", "Unlock"), ("pin", "Pin"), ("unpin", "Unpin"),
-                                                        ("move", "Move"), ("slow", "Slow mode")]), validate_choice=False)
-    category_id = SelectField("Move to", coerce=lambda v: int(v) if str(v or "").isdigit() else None, validate_choice=False)
-    seconds = SelectField("Slow mode", choices=as_choices((str(k), v) for k, v in SLOW_MODE_CHOICES.items()), validate_choice=False)
-    reason = SelectField("Reason", choices=as_choices(MODERATOR_REASONS.items()), validate_choice=False)
+                                                        ("move", "Move"), ("slow", "Slow mode")]), validate_choice=False, invalid_choice_message="Choose one of the options.")
+    category_id = SelectField("Move to", coerce=lambda v: int(v) if str(v or "").isdigit() else None, validate_choice=False, invalid_choice_message="Choose one of the options.")
+    seconds = SelectField("Slow mode", choices=as_choices((str(k), v) for k, v in SLOW_MODE_CHOICES.items()), validate_choice=False, invalid_choice_message="Choose one of the options.")
+    reason = SelectField("Reason", choices=as_choices(MODERATOR_REASONS.items()), validate_choice=False, invalid_choice_message="Choose one of the options.")
     note = StringField("Note", validators=[_NOTE])
 
 
 class SlowModeForm(SiteForm):
     seconds = SelectField("Slow mode for the whole category", choices=as_choices((str(k), v) for k, v in SLOW_MODE_CHOICES.items()),
-                          validate_choice=False)
+                          validate_choice=False, invalid_choice_message="Choose one of the options.")
     note = StringField("Note", validators=[_NOTE])
 
 
 class ScheduleForm(SiteForm):
     titles = TextAreaField("Topics, one per line, in order", description="Each opens a week after the one before.")
     first_day = DayField("The day the first topic opens", "Enter the day as a date, like 2027-01-11.")
-    intro = TextAreaField("The opening post of each topic", validators=[Length(max=MAX_POST_LENGTH)])
+    intro = TextAreaField("The opening post of each topic", validators=[Length(max=MAX_POST_LENGTH, message=f"Keep it to {MAX_POST_LENGTH:,} characters or fewer.")])
 
 
 class RestrictForm(SiteForm):
     kind = RadioField("Action", choices=as_choices([("suspend", "Suspend: no posting or flagging for some days"),
                                                      ("silence", "Silence: may read, not post")]),
                       validators=[InputRequired("Choose to suspend or to silence.")], invalid_choice_message="Choose to suspend or to silence.")
-    days = IntegerField("For how many days (leave empty to silence until lifted)", validators=[
+    days = IntegerField("For how many days (leave empty to silence until lifted)", invalid_value_message="Enter the days as a whole number, like 7.", validators=[
         Optional(), NumberRange(min=1, max=3650, message="Enter a number of days from 1 to 3650.")])
-    reason = SelectField("Reason", choices=as_choices(MODERATOR_REASONS.items()), validate_choice=False)
+    reason = SelectField("Reason", choices=as_choices(MODERATOR_REASONS.items()), validate_choice=False, invalid_choice_message="Choose one of the options.")
     note = StringField("What the member is shown", validators=[_NOTE])
 
 
 class TrustForm(SiteForm):
-    level = SelectField("Trust level", choices=as_choices((str(k), v) for k, v in TRUST_LEVELS.items()), validate_choice=False)
+    level = SelectField("Trust level", choices=as_choices((str(k), v) for k, v in TRUST_LEVELS.items()), validate_choice=False, invalid_choice_message="Choose one of the options.")
     note = StringField("Note", validators=[_NOTE])
 
 
