@@ -77,6 +77,16 @@ def record_action(moderator: Any, kind: str, target: Optional[User], reason: str
     return action
 
 
+def _add_once(row: Any, message: str) -> None:
+    """Add a row that a unique index allows once; the loser of two requests racing to add it is told so (a Conflict)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise Conflict(message) from error
+
+
 def _resolve_flags(post: Post, resolution: str) -> None:
     db.session.execute(
         sa.update(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None)).values(resolved_at=utcnow(), resolution=resolution)
@@ -94,7 +104,7 @@ def _set_post_state(post: Post, state: str) -> None:
     if state == "visible" and was != "visible":
         services.post_shown(post, announce=was == "pending")
         if post.number == 1 and was == "pending":
-            services._tell_category_watchers(post.thread, post)
+            services.tell_category_watchers(post.thread, post)
     elif was == "visible" and state != "visible":
         services.post_withdrawn(post)
     else:
@@ -309,7 +319,7 @@ def flag_post(actor: Any, post: Post, reason: str, note: str = "") -> Flag:
     standing.check_flagging_rate(actor)
     counts = standing.flag_counts(actor)
     flag = Flag(post_id=post.id, flagger_id=actor.id, reason=reason, note=note, counts=counts)
-    db.session.add(flag)
+    _add_once(flag, "You have flagged this post already. The moderators will look at it.")
     if counts:
         post.open_flag_weight += 1
     db.session.flush()
@@ -380,13 +390,6 @@ def pending_appeals(actor: Any, limit: int = 50) -> list[Appeal]:
     return [a for a in appeals if a.action.moderator_id != actor.id]
 
 
-def queue_counts(actor: Any) -> dict[str, int]:
-    """How much waits for the actor: posts, flagged posts and appeals."""
-    if not access.moderates_anything(actor):
-        return {}
-    return {"posts": len(pending_posts(actor)), "flags": len(flagged_posts(actor)), "appeals": len(pending_appeals(actor))}
-
-
 # ---------------------------------------------------------------- appeals
 
 
@@ -422,8 +425,7 @@ def appeal(actor: Any, action: ModerationAction, statement: str) -> Appeal:
     if len(statement) > MAX_APPEAL_LENGTH:
         raise ServiceError(f"An appeal must be {MAX_APPEAL_LENGTH:,} characters or fewer.", field="statement")
     found = Appeal(action_id=action.id, appellant_id=actor.id, statement=statement)
-    db.session.add(found)
-    db.session.flush()
+    _add_once(found, "You have appealed this action already. Each action can be appealed once.")
     for moderator in db.session.scalars(
         sa.select(User).where(User.site_role.in_(("moderator", "site_admin")), User.is_active.is_(True),
                               User.id != (action.moderator_id or 0)).limit(50)

@@ -72,9 +72,7 @@ def queue():
 @login_required
 def moderate_post(post_id: int):
     who = actor()
-    post = db.session.get(services.Post, post_id)
-    if post is None or not access.can_see_category(who, post.thread.category):
-        abort(404)
+    post = found(services.get_post, who, post_id)
     access.require_moderator(who, post.thread.category)
     back = _back(url_for("forum.post", post_id=post.id) if post.state == "visible" else url_for("forum.queue"))
     form = forms.ModeratePostForm()
@@ -99,9 +97,7 @@ def moderate_post(post_id: int):
 @login_required
 def post_history(post_id: int):
     who = actor()
-    post = db.session.get(services.Post, post_id)
-    if post is None or not access.can_see_category(who, post.thread.category):
-        abort(404)
+    post = found(services.get_post, who, post_id)
     revisions = services.revisions_of(who, post)
     from cop.forum import writing
 

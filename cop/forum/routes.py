@@ -3,7 +3,7 @@ Moderators' pages and the public moderation log are in moderation_routes."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -83,7 +83,7 @@ def category(slug: str):
     )
 
 
-def _thread_page(thread: models.Thread, reply_form: Optional[forms.PostForm] = None, status: int = 200, headers: Optional[dict] = None):
+def _thread_page(thread: models.Thread):
     who = actor()
     pagination = require_page(services.posts_page(who, thread, page_number(), POSTS_PER_PAGE))
     read_before = services.last_read(who, thread)
@@ -97,17 +97,17 @@ def _thread_page(thread: models.Thread, reply_form: Optional[forms.PostForm] = N
         can_moderate=can_moderate, first_unread=first_unread, restriction=restriction,
         can_reply=who is not None and restriction is None and (not thread.locked or can_moderate) and thread.state == "visible",
         watching=services.watches_thread(who, thread), flagged=services.flagged_by(who, [p.id for p in pagination.items]),
-        reply_form=reply_form or (forms.PostForm(formdata=None) if who else None), form=EmptyForm(formdata=None) if who else None,
+        reply_form=forms.PostForm(formdata=None) if who else None, form=EmptyForm(formdata=None) if who else None,
         moderate_form=forms.ModeratePostForm(formdata=None) if can_moderate else None,
         thread_form=forms.ModerateThreadForm(formdata=None, seconds=str(thread.slow_mode_seconds)) if can_moderate else None,
         move_to=others, slow_modes=SLOW_MODE_CHOICES, reasons=forms.MODERATOR_REASONS, as_markup=writing.as_markup,
         title=list_title(thread.title, pagination.page),
     )
-    if who is not None and shown and status == 200:
+    if who is not None and shown:
         # After the page is made: a commit expires what it shows, which would be loaded again row by row.
         services.mark_read(who, thread, max(shown))
         db.session.commit()
-    return page, status, headers or {}
+    return page
 
 
 @bp.route("/forum/threads/<int:thread_id>")

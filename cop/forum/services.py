@@ -269,6 +269,13 @@ def _require_may_write(actor: Any, thread: Optional[Thread], category: Category)
     return moderator
 
 
+def _next_number(thread: Thread) -> int:
+    """The number of a new post in the thread, taken by one UPDATE so that two replies at once never share one."""
+    return db.session.execute(
+        sa.update(Thread).where(Thread.id == thread.id).values(posts_made=Thread.posts_made + 1).returning(Thread.posts_made)
+    ).scalar_one()
+
+
 def _new_post(actor: Any, thread: Thread, body: str, moderator: bool, title: str = "", quoted: Optional[Post] = None) -> Post:
     """Check the words, number the post, and show it or hold it; the shared part of a new thread and a reply."""
     body = writing.check_body(body, None if moderator else standing.links_allowed(actor))
@@ -276,9 +283,7 @@ def _new_post(actor: Any, thread: Thread, body: str, moderator: bool, title: str
     if action == "block":
         raise ServiceError(f"Your post uses “{word}”, which this forum does not allow. Change it and post again.", field="body")
     held = action == "hold" or (not moderator and standing.must_wait_for_moderator(actor))
-    number = db.session.execute(
-        sa.update(Thread).where(Thread.id == thread.id).values(posts_made=Thread.posts_made + 1).returning(Thread.posts_made)
-    ).scalar_one()
+    number = _next_number(thread)
     post = Post(
         thread_id=thread.id, number=number, author_id=actor.id, body=body, state="pending" if held else "visible",
         quoted_post_id=quoted.id if quoted is not None else None, open_flag_weight=0,
@@ -304,12 +309,11 @@ def create_thread(actor: Any, category: Category, title: str, body: str) -> Thre
     """Start a thread with its first post; a new member's waits for a moderator, and the thread with it."""
     if not access.can_see_category(actor, category):
         raise NotFound("There is no such category, or you cannot see it.")
-    title = writing.check_title(title)
-    thread = Thread(category_id=category.id, author_id=actor.id if is_signed_in(actor) else None, title=title, state="visible",
-                    locked=False, pinned=False, slow_mode_seconds=0, posts_made=0, post_count=0, last_number=0,
-                    last_post_at=utcnow())
-    thread.category = category
     moderator = _require_may_write(actor, None, category)
+    title = writing.check_title(title)
+    thread = Thread(category_id=category.id, author_id=actor.id, title=title, state="visible", locked=False, pinned=False,
+                    slow_mode_seconds=0, posts_made=0, post_count=0, last_number=0, last_post_at=utcnow())
+    thread.category = category
     db.session.add(thread)
     db.session.flush()
     post = _new_post(actor, thread, body, moderator, title=title)
@@ -317,7 +321,7 @@ def create_thread(actor: Any, category: Category, title: str, body: str) -> Thre
         thread.state = "pending"
     db.session.flush()
     if post.state == "visible":
-        _tell_category_watchers(thread, post)
+        tell_category_watchers(thread, post)
     log.info("user %s started forum thread %s in %s (%s)", actor.id, thread.id, category.slug, post.state)
     return thread
 
@@ -464,7 +468,8 @@ def _tell_watchers(post: Post) -> None:
             notify(user, REPLY, f"{name} replied in “{thread.title}”", _post_link(post))
 
 
-def _tell_category_watchers(thread: Thread, post: Post) -> None:
+def tell_category_watchers(thread: Thread, post: Post) -> None:
+    """A thread is shown: the category's watchers who may see it are told."""
     watchers = db.session.scalars(
         sa.select(User).join(CategoryWatch, CategoryWatch.user_id == User.id)
         .where(CategoryWatch.category_id == thread.category_id, User.id != thread.author_id)
@@ -484,8 +489,6 @@ def _tell_mentioned(post: Post) -> None:
 
 def _tell_moderators_of_queue(post: Post, thread: Thread, why: str) -> None:
     """Moderators of the category hear that a post waits (agency admins for a private category, else site moderators)."""
-    from cop.agencies.models import Agency  # noqa: F401 - User.agency is loaded below
-
     if thread.category.visibility == "agency":
         who = sa.or_(User.site_role.in_(("moderator", "site_admin")),
                      sa.and_(User.is_agency_admin.is_(True), User.agency_id == thread.category.agency_id))
@@ -587,10 +590,7 @@ def schedule_topics(actor: Any, category: Category, titles: list[str], first_day
         thread.category = category
         db.session.add(thread)
         db.session.flush()
-        number = db.session.execute(
-            sa.update(Thread).where(Thread.id == thread.id).values(posts_made=Thread.posts_made + 1).returning(Thread.posts_made)
-        ).scalar_one()
-        post = Post(thread_id=thread.id, number=number, author_id=actor.id, body=intro, state="visible",
+        post = Post(thread_id=thread.id, number=_next_number(thread), author_id=actor.id, body=intro, state="visible",
                     body_html=writing.render_post(intro, {}), created_at=opens, open_flag_weight=0)
         db.session.add(post)
         db.session.flush()
@@ -611,7 +611,7 @@ def open_scheduled_topics() -> int:
         if first is not None and first.state == "visible":
             refresh_counts(thread)
             _index(first)
-            _tell_category_watchers(thread, first)
+            tell_category_watchers(thread, first)
     return len(due)
 
 

@@ -112,34 +112,31 @@ def _wait_message(what: str, count: int, per: str, seconds: int) -> str:
     return f"You have {what} {count} times in the last {per}, the most your trust level allows. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
-def check_posting_rate(user: Any) -> None:
-    """Refuse a post past the hourly limit of the author's trust level (moderators have none)."""
+def _check_rate(user: Any, made_at: Any, by: Any, limits: dict[int, int], window: timedelta, what: str, per: str, field: str) -> None:
+    """Refuse one more of something past the limit the member's trust level sets within ``window`` (moderators have none).
+
+    The oldest of the last ``limit`` rows says when one leaves the window, and so when to try again.
+    """
     if user.is_moderator:
         return
-    limit = POSTS_PER_HOUR[trust_level(user)]
-    since = utcnow() - timedelta(hours=1)
+    limit = limits[trust_level(user)]
+    since = utcnow() - window
     recent = list(db.session.scalars(
-        sa.select(Post.created_at).where(Post.author_id == user.id, Post.created_at > since)
-        .order_by(Post.created_at.desc()).limit(limit)
+        sa.select(made_at).where(by == user.id, made_at > since).order_by(made_at.desc()).limit(limit)
     ))
     if len(recent) >= limit:
         wait = int((recent[-1] - since).total_seconds())
-        raise TooSoon(_wait_message("posted", limit, "hour", wait), retry_after=wait, field="body")
+        raise TooSoon(_wait_message(what, limit, per, wait), retry_after=wait, field=field)
+
+
+def check_posting_rate(user: Any) -> None:
+    """Refuse a post past the hourly limit of the author's trust level."""
+    _check_rate(user, Post.created_at, Post.author_id, POSTS_PER_HOUR, timedelta(hours=1), "posted", "hour", "body")
 
 
 def check_flagging_rate(user: Any) -> None:
     """Refuse a flag past the daily limit of the member's trust level."""
-    if user.is_moderator:
-        return
-    limit = FLAGS_PER_DAY[trust_level(user)]
-    since = utcnow() - timedelta(days=1)
-    recent = list(db.session.scalars(
-        sa.select(Flag.created_at).where(Flag.flagger_id == user.id, Flag.created_at > since)
-        .order_by(Flag.created_at.desc()).limit(limit)
-    ))
-    if len(recent) >= limit:
-        wait = int((recent[-1] - since).total_seconds())
-        raise TooSoon(_wait_message("flagged posts", limit, "day", wait), retry_after=wait, field="reason")
+    _check_rate(user, Flag.created_at, Flag.flagger_id, FLAGS_PER_DAY, timedelta(days=1), "flagged posts", "day", "reason")
 
 
 def held_first_posts() -> int:

@@ -157,7 +157,7 @@ def quotation(author_name: str, body: str, limit: int = 1500) -> str:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + " …"
     quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
-    return f"{handle_of(author_name) and '@' + handle_of(author_name)} wrote:\n\n{quoted}\n\n"
+    return f"@{handle_of(author_name)} wrote:\n\n{quoted}\n\n"
 
 
 def as_markup(html: str) -> Markup:

@@ -315,3 +315,19 @@ def test_bad_input_stores_nothing(app, forum):
     assert _db.session.scalar(sa.select(sa.func.count(Post.id))) == before
     # Code may show HTML.
     assert services.reply(forum.who("other"), forum.thread, "Embed with `<script src=x>`").state in ("pending", "visible")
+
+
+def test_a_flag_or_an_appeal_added_twice_at_once_is_a_conflict_and_the_transaction_goes_on(app, forum):
+    """The unique indexes decide a race the checks before them cannot see: the second is told, not shown a 500."""
+    from cop.errors import Conflict
+    from cop.forum import moderation, services
+    from cop.forum.models import Flag
+
+    _trusted(forum, "other")
+    post = services.reply(forum.who("other"), forum.thread, "Racing")
+    _db.session.add(Flag(post_id=post.id, flagger_id=forum.who("new").id, reason="spam"))
+    _db.session.flush()
+    with pytest.raises(Conflict, match="flagged this post already"):
+        moderation._add_once(Flag(post_id=post.id, flagger_id=forum.who("new").id, reason="spam"), "You have flagged this post already.")
+    assert _db.session.scalar(sa.select(sa.func.count(Flag.id)).where(Flag.post_id == post.id)) == 1
+    _db.session.commit()
