@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from cop.events.board_routes import bp as board
     from cop.events.routes import bp as events
     from cop.forum import moderation_routes  # noqa: F401 - adds the moderators' pages to the forum blueprint
+    from cop.forum.api import bp as forum_api
     from cop.forum.routes import bp as forum
     from cop.mail.routes import bp as mail
     from cop.matching import programme_routes  # noqa: F401 - adds the programme pages to the mentoring blueprint
@@ -162,7 +163,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forum)
     app.register_blueprint(api)
     # The JSON API, /api/v1: one blueprint per domain, documented in /api/v1/openapi.json.
-    register_api(app, (account_api, casestudies_api, events_api, mentoring_api))
+    register_api(app, (account_api, casestudies_api, events_api, forum_api, mentoring_api))
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -40,6 +40,6 @@ class TooSoon(ServiceError):
 
     status_code = 429
 
-    def __init__(self, message: str, retry_after: int = 60, field: str | None = None) -> None:
-        super().__init__(message, field)
+    def __init__(self, message: str, retry_after: int = 60, field: str | None = None, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, field, fields)
         self.retry_after = max(int(retry_after), 1)

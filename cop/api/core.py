@@ -74,7 +74,8 @@ def configure(app: Flask) -> None:
         {
             "info": {
                 "description": (
-                    "Read case studies, and write them with a personal token. Make a token at /account/tokens "
+                    "Read case studies, events and the forum, and write with a personal token; mentoring needs one too. "
+                    "Make a token at /account/tokens "
                     "and send it as `Authorization: Bearer <token>`. Errors are JSON: "
                     '`{"error": {"status", "title", "message"}, "fields": {...}}`.'
                 )
@@ -286,6 +287,8 @@ def refusal(error: ServiceError, field_names: dict[str, str]) -> ServiceError:
     renamed = {field_names.get(field, field): message for field, message in error.fields.items()}
     first = field_names.get(error.field, error.field) if error.field else None
     answer = type(error)(error.message, field=first, fields=renamed)
+    if getattr(error, "retry_after", None):
+        answer.retry_after = error.retry_after  # type: ignore[attr-defined]
     if type(error) is ServiceError:
         answer.status_code = 422
     return answer

@@ -12,7 +12,7 @@ from cop.accounts.models import User, listed
 from cop.agencies.models import Agency
 from cop.clock import utcnow
 from cop.extensions import db
-from cop.forum import moderation, services
+from cop.forum import moderation, services, weekly
 from cop.forum.models import Category, Post
 
 #: (name, description, visibility)
@@ -110,7 +110,7 @@ def seed_forum(rng: random.Random) -> int:
     moderation.appeal(heated.author, hidden, "It was a joke among colleagues, but I see how it reads.")
     moderation.set_pinned(moderator, replies[0].thread, True, "A question everyone asks")
     moderation.set_locked(moderator, replies[-2].thread, True, "heated", "Closed while we cool off; start a new thread if needed.")
-    services.schedule_topics(moderator, categories["Getting started"], list(WEEKLY_TOPICS), utcnow().date() + timedelta(days=7),
+    weekly.schedule_topics(moderator, categories["Getting started"], list(WEEKLY_TOPICS), utcnow().date() + timedelta(days=7),
                              "This week's topic from the 202 course. Share what you tried and what you would do differently.")
     db.session.flush()
     return made

@@ -14,7 +14,7 @@ from cop.cache import public_page
 from cop.errors import NotFound, PermissionDenied, ServiceError
 from cop.extensions import db
 from cop.forms import EmptyForm
-from cop.forum import access, forms, log, moderation, services
+from cop.forum import access, forms, log, moderation, services, weekly
 from cop.forum.models import ACTION_KINDS, ACTION_REASONS, FLAG_REASONS, TRUST_LEVELS, WATCHED_WORD_ACTIONS, Appeal
 from cop.forum.routes import actor, bp, found, refused
 from cop.urls import is_safe_next
@@ -166,7 +166,7 @@ def schedule_topics(slug: str):
     form = forms.ScheduleForm()
     if form.validate_on_submit():
         try:
-            made = services.schedule_topics(who, category, (form.titles.data or "").splitlines(), form.first_day.data, form.intro.data or "")
+            made = weekly.schedule_topics(who, category, (form.titles.data or "").splitlines(), form.first_day.data, form.intro.data or "")
         except ServiceError as error:
             return refused(error, form, "forum/schedule.html", category=category)
         db.session.commit()

@@ -13,7 +13,7 @@ from cop.cache import public_page
 from cop.errors import NotFound, PermissionDenied, ServiceError
 from cop.extensions import db
 from cop.forms import EmptyForm
-from cop.forum import access, forms, models, moderation, services, standing, writing  # noqa: F401 - models: the tables
+from cop.forum import access, forms, models, moderation, services, standing, weekly, writing  # noqa: F401 - models: the tables
 from cop.forum.models import POST_STATES, SLOW_MODE_CHOICES, TRUST_LEVELS, VISIBILITIES, Category
 from cop.web import attach_error, list_title, page_number, render_form, require_page
 
@@ -77,7 +77,7 @@ def category(slug: str):
         "forum/category.html", category=found_category, pagination=pagination,
         title=list_title(found_category.name, pagination.page), can_moderate=can_moderate,
         watching=services.watches_category(who, found_category), form=EmptyForm(formdata=None) if who else None,
-        scheduled=services.scheduled_topics(who, found_category) if can_moderate else [],
+        scheduled=weekly.scheduled_topics(who, found_category) if can_moderate else [],
         slow_form=forms.SlowModeForm(formdata=None, seconds=str(found_category.slow_mode_seconds)) if can_moderate else None,
         slow_modes=SLOW_MODE_CHOICES,
     )

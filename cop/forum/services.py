@@ -1,15 +1,16 @@
-"""The forum: categories, threads and replies, edits, watching, what each member has read, search, and weekly topics.
+"""The forum: categories, threads and replies, edits, watching, what each member has read, and search.
 
 Services add and flush; the caller (route, API, command or task) commits once. A post that is shown (at once,
 or when a moderator approves it) is counted, indexed for search, and told to the people watching and mentioned,
-all in the same transaction (``post_shown``). Moderators' actions are in cop.forum.moderation.
+all in the same transaction (``post_shown``). Moderators' actions are in cop.forum.moderation, weekly topics in
+cop.forum.weekly.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -151,6 +152,19 @@ def threads_page(actor: Any, category: Category, page: int, per_page: int):
     return pagination
 
 
+def latest_threads_page(actor: Any, page: int, per_page: int):
+    """A page of the threads of every category the actor may see, latest activity first (waiting and scheduled
+    ones too, where the actor moderates)."""
+    stmt = (
+        sa.select(Thread)
+        .join(Category, Thread.category_id == Category.id)
+        .where(access.visible_categories(actor), sa.or_(access.visible_threads(actor), access.moderated_categories(actor)))
+        .options(so.contains_eager(Thread.category), so.joinedload(Thread.author))
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+    )
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
 def _reads(actor: Any, thread_ids: list[int]) -> dict[int, int]:
     if not is_signed_in(actor) or not thread_ids:
         return {}
@@ -269,7 +283,7 @@ def _require_may_write(actor: Any, thread: Optional[Thread], category: Category)
     return moderator
 
 
-def _next_number(thread: Thread) -> int:
+def next_number(thread: Thread) -> int:
     """The number of a new post in the thread, taken by one UPDATE so that two replies at once never share one."""
     return db.session.execute(
         sa.update(Thread).where(Thread.id == thread.id).values(posts_made=Thread.posts_made + 1).returning(Thread.posts_made)
@@ -283,7 +297,7 @@ def _new_post(actor: Any, thread: Thread, body: str, moderator: bool, title: str
     if action == "block":
         raise ServiceError(f"Your post uses “{word}”, which this forum does not allow. Change it and post again.", field="body")
     held = action == "hold" or (not moderator and standing.must_wait_for_moderator(actor))
-    number = _next_number(thread)
+    number = next_number(thread)
     post = Post(
         thread_id=thread.id, number=number, author_id=actor.id, body=body, state="pending" if held else "visible",
         quoted_post_id=quoted.id if quoted is not None else None, open_flag_weight=0,
@@ -380,7 +394,7 @@ def edit_post(actor: Any, post: Post, body: str, reason: str = "") -> Post:
     post.edited_at = utcnow()
     db.session.flush()
     if post.state == "visible":
-        _index(post)
+        index_for_search(post)
     if not own:
         from cop.forum.moderation import record_action
 
@@ -424,7 +438,7 @@ def refresh_category_counts(category_id: int) -> None:
     db.session.flush()
 
 
-def _index(post: Post) -> None:
+def index_for_search(post: Post) -> None:
     search.index_document(SEARCH_KIND, post.id, post.thread.title, markdown_to_text(post.body))
 
 
@@ -432,7 +446,7 @@ def post_shown(post: Post, announce: bool = True) -> None:
     """A post is now shown: count it, make it findable, grow its author's trust, and tell watchers and the mentioned."""
     thread = post.thread
     refresh_counts(thread)
-    _index(post)
+    index_for_search(post)
     if post.author is not None:
         member = standing.member_row(post.author)
         member.approved_posts += 1
@@ -558,67 +572,3 @@ def search_page(actor: Any, query: str, page: int, per_page: int):
     pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     pagination.snippets = search.snippets(SEARCH_KIND, query, [p.id for p in pagination.items])
     return pagination
-
-
-# ---------------------------------------------------------------- weekly topics
-
-
-MAX_SCHEDULED = 26
-
-
-def schedule_topics(actor: Any, category: Category, titles: list[str], first_day: Optional[date], intro: str,
-                    hour: int = 9) -> list[Thread]:
-    """Threads that open one a week from ``first_day`` (at ``hour`` UTC), so a group works through a course's topics."""
-    access.require_moderator(actor, category)
-    titles = [" ".join(t.split()) for t in titles if t and t.strip()]
-    if not titles:
-        raise ServiceError("Enter at least one topic, one per line.", field="titles")
-    if len(titles) > MAX_SCHEDULED:
-        raise ServiceError(f"Schedule at most {MAX_SCHEDULED} topics at once.", field="titles")
-    for title in titles:
-        writing.check_title(title)
-    if first_day is None:
-        raise ServiceError("Enter the date the first topic opens.", field="first_day")
-    if first_day < utcnow().date():
-        raise ServiceError("The first topic must open today or later.", field="first_day")
-    intro = writing.check_body(intro, None)
-    made = []
-    for week, title in enumerate(titles):
-        opens = datetime.combine(first_day + timedelta(weeks=week), time(hour), tzinfo=timezone.utc)
-        thread = Thread(category_id=category.id, author_id=actor.id, title=title, state="visible", locked=False, pinned=False,
-                        slow_mode_seconds=0, posts_made=0, post_count=0, last_number=0, last_post_at=opens, opens_at=opens)
-        thread.category = category
-        db.session.add(thread)
-        db.session.flush()
-        post = Post(thread_id=thread.id, number=_next_number(thread), author_id=actor.id, body=intro, state="visible",
-                    body_html=writing.render_post(intro, {}), created_at=opens, open_flag_weight=0)
-        db.session.add(post)
-        db.session.flush()
-        made.append(thread)
-    log.info("user %s scheduled %s weekly topics in %s", actor.id, len(made), category.slug)
-    return made
-
-
-def open_scheduled_topics() -> int:
-    """Topics whose date has come: counted in, made findable, and told to the category's watchers (once each)."""
-    due = list(db.session.scalars(
-        sa.select(Thread).where(Thread.opens_at.is_not(None), Thread.opens_at <= utcnow(), Thread.announced_at.is_(None))
-        .options(so.joinedload(Thread.category))
-    ))
-    for thread in due:
-        thread.announced_at = utcnow()
-        first = db.session.scalar(sa.select(Post).where(Post.thread_id == thread.id).order_by(Post.number).limit(1))
-        if first is not None and first.state == "visible":
-            refresh_counts(thread)
-            _index(first)
-            tell_category_watchers(thread, first)
-    return len(due)
-
-
-def scheduled_topics(actor: Any, category: Category) -> list[Thread]:
-    """The topics not yet open, soonest first: their moderators see them."""
-    if not access.can_moderate(actor, category):
-        return []
-    return list(db.session.scalars(
-        sa.select(Thread).where(Thread.category_id == category.id, Thread.opens_at > utcnow()).order_by(Thread.opens_at)
-    ))

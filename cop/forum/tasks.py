@@ -7,7 +7,7 @@ import logging
 from huey import crontab
 
 from cop.extensions import db, tasks
-from cop.forum import digest, services
+from cop.forum import digest, weekly
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 @tasks.app_periodic_task(crontab(minute="*/15"))
 def open_weekly_topics() -> int:
     """Every quarter hour, count in and announce the scheduled topics whose date has come."""
-    opened = services.open_scheduled_topics()
+    opened = weekly.open_scheduled_topics()
     db.session.commit()
     return opened
 

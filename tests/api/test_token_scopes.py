@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_authorization import _published_case_study, _surgery
+from tests.test_authorization import _forum, _published_case_study, _surgery
 
 #: What each API route needs: public (no token), read or write.
 SCOPES = {
@@ -22,6 +22,11 @@ SCOPES = {
     ("events_api.unregister", "DELETE"): "write",
     ("events_api.slots", "GET"): "read",
     ("events_api.book", "PUT"): "write",
+    ("forum_api.list_categories", "GET"): "public",
+    ("forum_api.list_threads", "GET"): "public",
+    ("forum_api.create_thread", "POST"): "write",
+    ("forum_api.get_thread", "GET"): "public",
+    ("forum_api.reply", "POST"): "write",
     ("mentoring_api.suggestions", "GET"): "read",
     ("mentoring_api.create_request", "POST"): "write",
     ("mentoring_api.get_request", "GET"): "read",
@@ -79,12 +84,15 @@ def test_api_route_obeys_its_scope(app, client, make_agency, make_user, make_tok
         _published_case_study(people)
         slot_id, _secret, event_id = _surgery(people)
         asked_id, own_id = _requests(people, make_user("newcomer@home.example", agency="home", level="101"))
+        people["moderator"] = make_user("mod@home.example", agency="home", role="moderator")
+        people["site_admin"] = make_user("root@home.example", role="site_admin")
+        forum = _forum(people)
     headers = {} if caller == "none" else {"Authorization": f"Bearer {make_token(people['member'], caller)}"}
     with app.test_request_context():
         rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
         # The token's owner asks with their own request, and answers one asked of them.
         known = {"slug": "home", "event_id": event_id, "slot_id": slot_id,
-                 "request_id": own_id if endpoint == "mentoring_api.ask" else asked_id}
+                 "request_id": own_id if endpoint == "mentoring_api.ask" else asked_id, "thread_id": forum["thread_id"]}
         url = url_for(endpoint, **{name: known[name] for name in rule.arguments})
     response = client.open(url, method=method, json={} if method in ("POST", "PATCH", "PUT") else None, headers=headers)
     assert response.status_code < 500 and (response.is_json or response.status_code == 204)

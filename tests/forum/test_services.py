@@ -256,27 +256,27 @@ def test_edits_keep_the_original_and_a_moderators_edit_is_logged(app, forum):
 
 def test_weekly_topics_open_on_their_dates(app, forum):
     from cop.clock import utcnow
-    from cop.forum import services
+    from cop.forum import services, weekly
 
     mod = forum.who("mod")
     first = utcnow().date() + timedelta(days=1)
-    made = services.schedule_topics(mod, forum.public, ["Week 1: audiences", "Week 2: tone of voice"], first, "This week's topic.")
+    made = weekly.schedule_topics(mod, forum.public, ["Week 1: audiences", "Week 2: tone of voice"], first, "This week's topic.")
     _db.session.commit()
-    assert [t.id for t in services.scheduled_topics(mod, forum.public)] == [t.id for t in made]
+    assert [t.id for t in weekly.scheduled_topics(mod, forum.public)] == [t.id for t in made]
     reader = forum.who("new")
     assert made[0].id not in {t.id for t in services.threads_page(reader, forum.public, 1, 50).items}
     with pytest.raises(NotFound):
         services.get_thread(reader, made[0].id)
     made[0].opens_at = utcnow() - timedelta(minutes=1)
     _db.session.commit()
-    assert services.open_scheduled_topics() == 1
+    assert weekly.open_scheduled_topics() == 1
     assert made[0].id in {t.id for t in services.threads_page(reader, forum.public, 1, 50).items}
     with pytest.raises(ServiceError):
-        services.schedule_topics(mod, forum.public, [], first, "x")
+        weekly.schedule_topics(mod, forum.public, [], first, "x")
     with pytest.raises(ServiceError):
-        services.schedule_topics(mod, forum.public, ["Late"], utcnow().date() - timedelta(days=1), "x")
+        weekly.schedule_topics(mod, forum.public, ["Late"], utcnow().date() - timedelta(days=1), "x")
     with pytest.raises(PermissionDenied):
-        services.schedule_topics(forum.who("new"), forum.public, ["Mine"], first, "x")
+        weekly.schedule_topics(forum.who("new"), forum.public, ["Mine"], first, "x")
 
 
 def test_the_daily_digest_gathers_unread_forum_notices(app, forum):
