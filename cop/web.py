@@ -141,14 +141,16 @@ def page_sections(page: str, thing: Any) -> list[Markup]:
 
 
 def render_around_shared(template: str, name: str, part: str, context: Callable[[], dict[str, Any]],
-                         keep: Iterable[str] = ("title",), **own: Any) -> str:
+                         keep: Iterable[str] = ("title",), also: tuple[str, ...] = (), **own: Any) -> str:
     """Render ``template`` around a part everyone is shown alike: ``part`` rendered with ``context()``, made once
     per content version and address and kept (cop.cache.shared_part), so a signed-in person's page costs only
-    what is theirs (``own``). The page template reads ``shared.html`` and the values named in ``keep``."""
+    what is theirs (``own``). The page template reads ``shared.html`` and the values named in ``keep``; ``also``
+    names the cache scopes besides the site's whose changes make the part stale. A part that differs by who may
+    see what carries that in its ``name``."""
     from cop.cache import shared_part
 
     def make() -> dict[str, Any]:
         values = context()
         return {**{key: values[key] for key in keep}, "html": Markup(render_template(part, **values))}
 
-    return render_template(template, shared=shared_part(name, make), **own)
+    return render_template(template, shared=shared_part(name, make, also=also), **own)

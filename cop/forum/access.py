@@ -45,6 +45,15 @@ def visible_categories(actor: Any) -> sa.ColumnElement[bool]:
     return sa.or_(*allowed)
 
 
+def audience(actor: Any) -> str:
+    """Who sees the same categories as this person: visitors, members, one agency's members, or site moderators."""
+    if not is_signed_in(actor):
+        return "public"
+    if actor.is_moderator:
+        return "moderators"
+    return f"agency-{actor.agency_id}" if actor.agency_id is not None else "members"
+
+
 def can_moderate(actor: Any, category: Category) -> bool:
     """Site moderators everywhere; an agency's admins in that agency's private category."""
     if not is_signed_in(actor):
@@ -100,15 +109,19 @@ def can_see_thread(actor: Any, thread: Thread) -> bool:
     return thread.state == "pending" and is_signed_in(actor) and actor.id == thread.author_id
 
 
+def thread_opened() -> sa.ColumnElement[bool]:
+    """The condition thread_is_open states, for a query over threads."""
+    return sa.or_(Thread.opens_at.is_(None), Thread.opens_at <= utcnow())
+
+
 def visible_threads(actor: Any, moderator: bool = False) -> sa.ColumnElement[bool]:
     """The threads of a category one may see, for a query over threads (its category already known to be visible)."""
     if moderator:
         return sa.true()
-    now = utcnow()
     shown = Thread.state == "visible"
     if is_signed_in(actor):
         shown = sa.or_(shown, sa.and_(Thread.state == "pending", Thread.author_id == actor.id))
-    return sa.and_(shown, sa.or_(Thread.opens_at.is_(None), Thread.opens_at <= now))
+    return sa.and_(shown, thread_opened())
 
 
 def can_read_post(actor: Any, post: Post, moderator: bool) -> bool:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import sqlalchemy as sa
+from flask import abort
 
 from cop.accounts.models import User
 from cop.api.core import PREFIX, ListArgs, caller, error_responses, page_of, page_size, paged, refusal, token_required
 from cop.api.core import Blueprint as ApiBlueprint
+from cop.cache import public_page
 from cop.errors import ServiceError
 from cop.extensions import db
 from cop.forum import schemas, services
@@ -77,7 +79,13 @@ def _written(action: Any) -> Any:
     return result
 
 
+def _require_page(pagination: Any, what: str) -> None:
+    if pagination.page > 1 and pagination.page > pagination.pages:
+        abort(404, f"There is no such page of {what}.")
+
+
 @bp.route("/categories")
+@public_page(also=("forum",))
 @bp.response(200, schemas.CategoriesOut)
 @_errors(401)
 def list_categories():
@@ -87,6 +95,7 @@ def list_categories():
 
 
 @bp.route("/threads")
+@public_page(also=("forum",))
 @bp.arguments(schemas.ThreadListArgs, location="query")
 @bp.response(200, page_of(schemas.ThreadOut))
 @_errors(401, 404, 422)
@@ -98,6 +107,7 @@ def list_threads(args: dict[str, Any]):
         pagination = services.threads_page(who, category, args["page"], per_page)
     else:
         pagination = services.latest_threads_page(who, args["page"], per_page)
+    _require_page(pagination, "threads")
     body, headers = paged(pagination, [thread_json(t) for t in pagination.items],
                           {"category": args.get("category"), "per_page": args.get("per_page")})
     return body, 200, headers
@@ -120,6 +130,7 @@ def create_thread(data: dict[str, Any]):
 
 
 @bp.route("/threads/<int:thread_id>")
+@public_page(also=("forum",))
 @bp.arguments(ListArgs, location="query")
 @bp.response(200, schemas.ThreadWithPostsOut)
 @_errors(401, 404, 422)
@@ -128,6 +139,7 @@ def get_thread(args: dict[str, Any], thread_id: int):
     who = caller()
     thread = _found(services.get_thread, who, thread_id)
     pagination = services.posts_page(who, thread, args["page"], page_size(args.get("per_page")))
+    _require_page(pagination, "this thread's posts")
     body, headers = paged(pagination, [post_json(p) for p in pagination.items], {"per_page": args.get("per_page")})
     posts = body.pop("items")
     return {**thread_json(thread), **body, "posts": posts}, 200, headers

@@ -15,7 +15,7 @@ from cop.extensions import db
 from cop.forms import EmptyForm
 from cop.forum import access, forms, models, moderation, services, standing, weekly, writing  # noqa: F401 - models: the tables
 from cop.forum.models import POST_STATES, SLOW_MODE_CHOICES, TRUST_LEVELS, VISIBILITIES, Category
-from cop.web import attach_error, list_title, page_number, render_form, require_page
+from cop.web import attach_error, list_title, page_number, render_around_shared, render_form, require_page
 
 bp = Blueprint("forum", __name__, template_folder="templates")
 
@@ -57,13 +57,20 @@ def index():
 @bp.route("/forum/search")
 @public_page(also=("forum",))
 def search():
-    query = (request.args.get("q") or "").strip()
-    results = services.search_page(actor(), query, page_number(), current_app.config["COP_PER_PAGE"]) if query else None
-    if results is not None:
-        require_page(results)
-    title = list_title("Search the forum", results.page if results else 1, [f"“{query[:80]}”"] if query else [],
-                       results.total if results else None)
-    return render_template("forum/search.html", query=query, results=results, title=title)
+    who = actor()
+
+    def results() -> dict[str, Any]:
+        query = (request.args.get("q") or "").strip()
+        found_posts = services.search_page(who, query, page_number(), current_app.config["COP_PER_PAGE"]) if query else None
+        if found_posts is not None:
+            require_page(found_posts)
+        title = list_title("Search the forum", found_posts.page if found_posts else 1, [f"“{query[:80]}”"] if query else [],
+                           found_posts.total if found_posts else None)
+        return {"query": query, "results": found_posts, "title": title}
+
+    # The results are the same for everyone who may see the same categories: made once for each audience.
+    return render_around_shared("forum/search.html", f"forum.search:{access.audience(who)}", "forum/_search_results.html",
+                                results, also=("forum",))
 
 
 @bp.route("/forum/<slug>/")
@@ -78,6 +85,7 @@ def category(slug: str):
         title=list_title(found_category.name, pagination.page), can_moderate=can_moderate,
         watching=services.watches_category(who, found_category), form=EmptyForm(formdata=None) if who else None,
         scheduled=weekly.scheduled_topics(who, found_category) if can_moderate else [],
+        waiting=services.waiting_threads(who, found_category),
         slow_form=forms.SlowModeForm(formdata=None, seconds=str(found_category.slow_mode_seconds)) if can_moderate else None,
         slow_modes=SLOW_MODE_CHOICES,
     )
@@ -103,7 +111,7 @@ def _thread_page(thread: models.Thread):
         move_to=others, slow_modes=SLOW_MODE_CHOICES, reasons=forms.MODERATOR_REASONS, as_markup=writing.as_markup,
         title=list_title(thread.title, pagination.page),
     )
-    if who is not None and shown:
+    if who is not None and shown and max(shown) > read_before:
         # After the page is made: a commit expires what it shows, which would be loaded again row by row.
         services.mark_read(who, thread, max(shown))
         db.session.commit()

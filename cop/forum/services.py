@@ -135,11 +135,15 @@ class ThreadRow:
 
 
 def threads_page(actor: Any, category: Category, page: int, per_page: int):
-    """A page of a category's threads: pinned first, then the latest activity; each with its unread count."""
+    """A page of a category's threads: pinned first, then the latest activity; each with its unread count.
+
+    Moderators' list holds every thread; a member's holds the threads shown (read in the listing index's
+    order), and their own threads still waiting are in ``waiting_threads``."""
     moderator = access.can_moderate(actor, category)
+    shown = sa.true() if moderator else sa.and_(Thread.state == "visible", access.thread_opened())
     stmt = (
         sa.select(Thread)
-        .where(Thread.category_id == category.id, access.visible_threads(actor, moderator))
+        .where(Thread.category_id == category.id, shown)
         .options(so.joinedload(Thread.author))
         .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
     )
@@ -150,6 +154,16 @@ def threads_page(actor: Any, category: Category, page: int, per_page: int):
         for t in pagination.items
     ]
     return pagination
+
+
+def waiting_threads(actor: Any, category: Category) -> list[Thread]:
+    """The member's own threads in the category that wait for a moderator (moderators see them in the list)."""
+    if not is_signed_in(actor) or access.can_moderate(actor, category):
+        return []
+    return list(db.session.scalars(
+        sa.select(Thread).where(Thread.author_id == actor.id, Thread.category_id == category.id, Thread.state == "pending")
+        .order_by(Thread.created_at.desc())
+    ))
 
 
 def latest_threads_page(actor: Any, page: int, per_page: int):
@@ -559,16 +573,23 @@ def search_page(actor: Any, query: str, page: int, per_page: int):
     if found is None:
         return None
     now = utcnow()
+
+    def readable(stmt: sa.Select, matches: sa.Subquery) -> sa.Select:
+        return (
+            stmt.join(matches, matches.c.object_id == Post.id)
+            .join(Thread, Post.thread_id == Thread.id)
+            .join(Category, Thread.category_id == Category.id)
+            .where(Post.state == "visible", Thread.state == "visible", access.visible_categories(actor),
+                   sa.or_(Thread.opens_at.is_(None), Thread.opens_at <= now))
+        )
+
     stmt = (
-        sa.select(Post)
-        .join(found, found.c.object_id == Post.id)
-        .join(Thread, Post.thread_id == Thread.id)
-        .join(Category, Thread.category_id == Category.id)
-        .where(Post.state == "visible", Thread.state == "visible", access.visible_categories(actor),
-               sa.or_(Thread.opens_at.is_(None), Thread.opens_at <= now))
+        readable(sa.select(Post), found)
         .options(so.contains_eager(Post.thread).contains_eager(Thread.category), so.joinedload(Post.author))
         .order_by(found.c.relevance.desc(), Post.id.desc())
     )
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=False)
+    # Counted without scoring each match: the ranking is only needed for the page shown.
+    pagination.total = db.session.scalar(readable(sa.select(sa.func.count(Post.id)), search.matching(SEARCH_KIND, query, ranked=False)))
     pagination.snippets = search.snippets(SEARCH_KIND, query, [p.id for p in pagination.items])
     return pagination

@@ -120,7 +120,7 @@ def _clean(text: str) -> str:
     return _UNREADABLE.sub(" ", text or "")
 
 
-def _postgres_document(title: str, body: str) -> sa.ColumnElement:
+def _postgres_document(title: str | sa.ColumnElement, body: str | sa.ColumnElement) -> sa.ColumnElement:
     # The weights are constants of this module, written into the statement; the texts are bound values.
     return sa.func.setweight(sa.func.to_tsvector(PG_CONFIG, title), sa.literal_column("'A'")).op("||")(
         sa.func.setweight(sa.func.to_tsvector(PG_CONFIG, body), sa.literal_column("'B'"))
@@ -140,6 +140,23 @@ def index_document(kind: str, object_id: int, title: str, body: str) -> None:
     db.session.flush()
 
 
+def index_new_documents(kind: str, documents: Iterable[tuple[int, str, str]]) -> None:
+    """Make many things findable at once, in one statement per batch: (object_id, title, body) for each, none of
+    them indexed before (a thing already indexed breaks the kind's uniqueness). For loading data in bulk."""
+    rows = [{"kind": kind, "object_id": object_id, "title": _clean(title), "body": _clean(body)}
+            for object_id, title, body in documents]
+    if not rows:
+        return
+    if _dialect() == "postgresql":
+        # The same weighted document index_document writes, made by the server from each row's texts.
+        statement = sa.insert(SearchEntry).values(
+            document=_postgres_document(sa.bindparam("doc_title", type_=sa.Text), sa.bindparam("doc_body", type_=sa.Text)))
+        rows = [{**row, "doc_title": row["title"], "doc_body": row["body"]} for row in rows]
+    else:
+        statement = sa.insert(SearchEntry)
+    db.session.execute(statement, rows)
+
+
 def remove_document(kind: str, object_id: int) -> None:
     """Stop a thing being found, in the current transaction."""
     db.session.execute(sa.delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.object_id == object_id))
@@ -149,37 +166,40 @@ def _fts_table() -> sa.TableClause:
     return sa.table(FTS_TABLE, sa.column("rowid"))
 
 
-def matching(kind: str, query: Optional[str]) -> Optional[sa.Subquery]:
+def matching(kind: str, query: Optional[str], ranked: bool = True) -> Optional[sa.Subquery]:
     """The things of one kind that match, as a subquery of (object_id, relevance; higher is better).
 
-    None when the query holds no words at all, so the caller can show everything instead.
+    None when the query holds no words at all, so the caller can show everything instead. ``ranked=False``
+    leaves the relevance at 0, for counting the matches without scoring each.
     """
     terms = parse_query(query)
     if not terms:
         return None
     if _dialect() == "postgresql":
         tsquery = _postgres_query(terms)
+        relevance = sa.func.ts_rank_cd(SearchEntry.document, tsquery) if ranked else sa.literal(0.0)
         stmt = sa.select(
             SearchEntry.object_id.label("object_id"),
-            sa.func.ts_rank_cd(SearchEntry.document, tsquery).label("relevance"),
+            relevance.label("relevance"),
         ).where(SearchEntry.kind == kind, SearchEntry.document.op("@@")(tsquery))
     else:
-        hits = _fts_hits(fts5_query(terms), f"{kind}_hits")
+        hits = _fts_hits(fts5_query(terms), f"{kind}_hits", ranked)
         stmt = sa.select(SearchEntry.object_id.label("object_id"), hits.c.relevance.label("relevance")).join(
             hits, SearchEntry.id == hits.c.rowid
         ).where(SearchEntry.kind == kind)
     return stmt.subquery(f"{kind}_matches")
 
 
-def _fts_hits(match: str, name: str) -> sa.CTE:
-    """The FTS5 rows matching, with their relevance (bm25 negated: higher is better), found once.
+def _fts_hits(match: str, name: str, ranked: bool = True) -> sa.CTE:
+    """The FTS5 rows matching, with their relevance (bm25 negated: higher is better; 0 unranked), found once.
 
     Materialised so that SQLite runs the match once and joins its rows, rather than running it again
     for each search entry it looks at (which made a search of 10,000 things take most of a second).
     """
     table = sa.literal_column(FTS_TABLE)
+    relevance = -sa.func.bm25(table, TITLE_WEIGHT, 1.0) if ranked else sa.literal(0.0)
     return (
-        sa.select(sa.literal_column("rowid").label("rowid"), (-sa.func.bm25(table, TITLE_WEIGHT, 1.0)).label("relevance"))
+        sa.select(sa.literal_column("rowid").label("rowid"), relevance.label("relevance"))
         .select_from(_fts_table())
         .where(table.op("MATCH")(match))
         .cte(name)

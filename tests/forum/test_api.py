@@ -210,3 +210,19 @@ def test_the_forum_is_in_the_openapi_document(client):
     assert {"/api/v1/forum/categories", "/api/v1/forum/threads", "/api/v1/forum/threads/{thread_id}",
             "/api/v1/forum/threads/{thread_id}/posts"} <= paths.keys()
     assert {"get", "post"} <= paths["/api/v1/forum/threads"].keys()
+
+
+def test_a_page_past_the_last_is_a_404(client, world):
+    assert client.get("/api/v1/forum/threads?page=2").status_code == 404
+    assert client.get(f"/api/v1/forum/threads/{world['thread']}?page=2").status_code == 404
+    assert client.get(f"/api/v1/forum/threads/{world['thread']}?page=1").status_code == 200
+
+
+def test_a_kept_answer_for_visitors_is_never_given_to_a_token(client, world):
+    assert [c["slug"] for c in client.get("/api/v1/forum/categories").get_json()["items"]] == ["getting-started"]
+    member = client.get("/api/v1/forum/categories", headers=bearer(world, "member")).get_json()
+    assert {c["slug"] for c in member["items"]} == {"getting-started", "home-only"}
+    # A new post shows at once to visitors too: what is kept is kept for one version of the forum.
+    client.post(f"/api/v1/forum/threads/{world['thread']}/posts", headers=bearer(world, "mod"), json={"body": "Fresh news."})
+    posts = client.get(f"/api/v1/forum/threads/{world['thread']}").get_json()["posts"]
+    assert posts[-1]["body"] == "Fresh news."

@@ -76,6 +76,19 @@ def test_a_new_members_post_waits_then_a_moderator_approves_it(app, client, sign
     assert b"Approved a post" in log.data and b"Mo Derator" not in log.data
 
 
+def test_a_new_members_waiting_thread_is_listed_for_them_and_their_moderators_only(app, client, sign_in, world):
+    sign_in(world["member"])
+    client.post("/forum/getting-started/new", data={"title": "Is anyone on Nextdoor?", "body": "Asking for a colleague."})
+    mine = client.get("/forum/getting-started/").get_data(as_text=True)
+    assert "Your threads waiting for a moderator" in mine and "Is anyone on Nextdoor?" in mine
+    sign_in(world["away"])
+    assert "Is anyone on Nextdoor?" not in client.get("/forum/getting-started/").get_data(as_text=True)
+    sign_in(world["mod"])
+    theirs = client.get("/forum/getting-started/").get_data(as_text=True)
+    assert "Is anyone on Nextdoor?" in theirs and "Waiting for a moderator" in theirs
+    assert "Your threads waiting" not in theirs
+
+
 def test_quote_edit_flag_and_watch(app, client, sign_in, world):
     from cop.forum.models import Flag, PostRevision
 
@@ -202,6 +215,14 @@ def test_search_finds_what_the_reader_may_see(app, client, sign_in, world):
     assert b"Our secret plans" not in client.get("/forum/search?q=home").data
     sign_in(world["member"])
     assert b"Our secret plans" in client.get("/forum/search?q=home").data
+    # The results are kept for each audience: a member of another agency asking the same is never given them.
+    sign_in(world["away"])
+    assert b"Our secret plans" not in client.get("/forum/search?q=home").data
+    # And a post is found as soon as it is shown.
+    sign_in(world["mod"])
+    client.post(f"/forum/threads/{world['thread']}/reply", data={"body": "Our home page moved."})
+    sign_in(world["away"])
+    assert b"page moved." in client.get("/forum/search?q=home").data
 
 
 def test_site_admins_make_categories_and_see_moderation_on_admin(app, client, sign_in, world):

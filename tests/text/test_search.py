@@ -103,6 +103,14 @@ def test_updates_and_removals_take_effect_in_the_same_transaction(indexed):
     assert found("floods") == [3] and found("facebook") == [4], "a rollback leaves the index as it was"
 
 
+def test_documents_indexed_in_bulk_are_found_as_those_indexed_one_by_one(indexed):
+    search.index_new_documents("bulk", [(object_id, title, body) for object_id, (title, body) in DOCUMENTS.items()])
+    for query in ("bin collections", "consult*", '"crisis channel"', "facebook staff", "residents"):
+        assert found(query, "bulk") == found(query), query
+    search.index_new_documents("bulk", [])
+    assert found("residents", "bulk") == [1, 2]
+
+
 def test_snippets_mark_the_matched_words_and_escape_everything_else(db):
     search.index_document("story", 7, "Scripts <b>in</b> titles", 'Residents wrote <script>alert("x")</script> about the flooding near the river.')
     db.session.commit()
