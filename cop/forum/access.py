@@ -114,16 +114,6 @@ def thread_opened() -> sa.ColumnElement[bool]:
     return sa.or_(Thread.opens_at.is_(None), Thread.opens_at <= utcnow())
 
 
-def visible_threads(actor: Any, moderator: bool = False) -> sa.ColumnElement[bool]:
-    """The threads of a category one may see, for a query over threads (its category already known to be visible)."""
-    if moderator:
-        return sa.true()
-    shown = Thread.state == "visible"
-    if is_signed_in(actor):
-        shown = sa.or_(shown, sa.and_(Thread.state == "pending", Thread.author_id == actor.id))
-    return sa.and_(shown, thread_opened())
-
-
 def can_read_post(actor: Any, post: Post, moderator: bool) -> bool:
     """Shown posts are everyone's who sees the thread; the others their author's and their moderators'."""
     if post.state == "visible" or moderator:

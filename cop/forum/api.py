@@ -100,7 +100,9 @@ def list_categories():
 @bp.response(200, page_of(schemas.ThreadOut))
 @_errors(401, 404, 422)
 def list_threads(args: dict[str, Any]):
-    """Threads the caller may see, latest activity first; with ``category``, that category's, pinned first."""
+    """Threads shown, latest activity first; with ``category``, that category's, pinned first. Moderators' lists
+    hold every thread of the categories they moderate; a member's own thread that waits for a moderator is
+    read by its id."""
     who, per_page = caller(), page_size(args.get("per_page"))
     if args.get("category"):
         category = _found(services.get_category, who, args["category"])

@@ -167,12 +167,13 @@ def waiting_threads(actor: Any, category: Category) -> list[Thread]:
 
 
 def latest_threads_page(actor: Any, page: int, per_page: int):
-    """A page of the threads of every category the actor may see, latest activity first (waiting and scheduled
-    ones too, where the actor moderates)."""
+    """A page of the threads shown in every category the actor may see, latest activity first; every thread
+    (waiting and scheduled ones too) of the categories the actor moderates."""
+    shown = sa.and_(Thread.state == "visible", access.thread_opened())
     stmt = (
         sa.select(Thread)
         .join(Category, Thread.category_id == Category.id)
-        .where(access.visible_categories(actor), sa.or_(access.visible_threads(actor), access.moderated_categories(actor)))
+        .where(access.visible_categories(actor), sa.or_(shown, access.moderated_categories(actor)))
         .options(so.contains_eager(Thread.category), so.joinedload(Thread.author))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
     )
