@@ -219,9 +219,15 @@ def empty_database(app) -> None:
     with app.app_context():
         _db.session.remove()
         if _db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+            # DELETE, children first, and every sequence back to 1: a test leaves a few rows, and TRUNCATE of
+            # some fifty tables costs about a third of a second each time where this costs a tenth of that.
             with _db.engine.begin() as conn:
-                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                for table in reversed(_db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+                conn.execute(sa.text(
+                    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                    "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+                ))
         _db.engine.dispose()
 
 
