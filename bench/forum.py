@@ -117,7 +117,7 @@ def build(app, scale: float) -> list[Page]:
             ))
         db.session.add_all(threads)
         db.session.flush()
-        posts, entries = [], []
+        posts = []
         for offset, thread in enumerate(threads):
             pool = pools[(start + offset) % len(TOPICS)]
             for number in range(1, sizes[start + offset] + 1):

@@ -93,10 +93,11 @@ def list_title(name: str, page: int, filters: Iterable[str] = (), total: Optiona
     return title
 
 
-def require_page(pagination: Any) -> Any:
-    """A page past the last one is not found (404); page 1 of an empty list is simply empty."""
+def require_page(pagination: Any, message: Optional[str] = None) -> Any:
+    """A page past the last one is not found (404, with ``message`` when given); page 1 of an empty list is simply
+    empty."""
     if pagination.page > 1 and pagination.page > pagination.pages:
-        abort(404)
+        abort(404, message)
     return pagination
 
 

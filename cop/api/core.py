@@ -281,6 +281,34 @@ def error_responses(blueprint: flask_smorest.Blueprint, meanings: dict[int, str]
     return errors
 
 
+class Person(Schema):
+    """A person as the API names them: their id, display name and profile page."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+def person_json(user: Any) -> Optional[dict[str, Any]]:
+    """A person in the shape of ``Person``; None for an account that is gone."""
+    if user is None:
+        return None
+    from cop.urls import external_url
+
+    return {"id": user.id, "name": user.display_name, "url": external_url("accounts.person", user_id=user.id)}
+
+
+def commit_or_refuse(action: Callable[[], Any], field_names: Optional[dict[str, str]] = None) -> Any:
+    """Run a service that writes and commit what it did; a refusal rolls back and is answered in the API's shape."""
+    try:
+        result = action()
+    except ServiceError as error:
+        db.session.rollback()
+        raise refusal(error, field_names or {}) from error
+    db.session.commit()
+    return result
+
+
 def refusal(error: ServiceError, field_names: dict[str, str]) -> ServiceError:
     """A service's refusal as the API answers it: fields named as the API names them, and a value the rules
     refuse (a plain ServiceError) a 422, like the schemas' own checks."""

@@ -5,13 +5,13 @@ and restrictions refuse as they do on the pages (403, or 429 with Retry-After)."
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
 
-from cop.accounts.models import User
-from cop.api.core import PREFIX, ListArgs, caller, error_responses, page_of, page_size, paged, refusal, token_required
+from cop.api.core import (
+    PREFIX, ListArgs, caller, commit_or_refuse, error_responses, page_of, page_size, paged, person_json, refusal, token_required,
+)
 from cop.api.core import Blueprint as ApiBlueprint
 from cop.cache import public_page
 from cop.errors import ServiceError
@@ -19,6 +19,7 @@ from cop.extensions import db
 from cop.forum import schemas, services
 from cop.forum.models import Category, Post, Thread
 from cop.urls import external_url
+from cop.web import require_page
 
 bp = ApiBlueprint("forum_api", __name__, url_prefix=f"{PREFIX}/forum", description="The forum: categories, threads, posts and replies.")
 _errors = error_responses(bp, {
@@ -26,12 +27,6 @@ _errors = error_responses(bp, {
     404: "No such category, thread or post, or none the caller may see.",
     429: "Too soon: slow mode, or the caller's posting limit. Retry-After says when to try again.",
 })
-
-
-def _person(user: Optional[User]) -> Optional[dict[str, Any]]:
-    if user is None:
-        return None
-    return {"id": user.id, "name": user.display_name, "url": external_url("accounts.person", user_id=user.id)}
 
 
 def category_json(category: Category) -> dict[str, Any]:
@@ -45,7 +40,7 @@ def category_json(category: Category) -> dict[str, Any]:
 
 def thread_json(thread: Thread) -> dict[str, Any]:
     return {
-        "id": thread.id, "title": thread.title, "category": thread.category.slug, "author": _person(thread.author),
+        "id": thread.id, "title": thread.title, "category": thread.category.slug, "author": person_json(thread.author),
         "state": thread.state, "locked": thread.locked, "pinned": thread.pinned, "slow_mode_seconds": thread.slow_mode_seconds,
         "post_count": thread.post_count, "created_at": thread.created_at, "last_post_at": thread.last_post_at,
         "opens_at": thread.opens_at, "url": external_url("forum.thread", thread_id=thread.id),
@@ -54,7 +49,7 @@ def thread_json(thread: Thread) -> dict[str, Any]:
 
 def post_json(post: Post) -> dict[str, Any]:
     return {
-        "id": post.id, "thread": post.thread_id, "number": post.number, "author": _person(post.author), "state": post.state,
+        "id": post.id, "thread": post.thread_id, "number": post.number, "author": person_json(post.author), "state": post.state,
         "body": post.body, "body_html": post.body_html, "quoted_post": post.quoted_post_id, "created_at": post.created_at,
         "edited_at": post.edited_at, "url": external_url("forum.post", post_id=post.id),
     }
@@ -68,20 +63,8 @@ def _found(call: Any, *args: Any) -> Any:
         raise refusal(error, {}) from error
 
 
-def _written(action: Any) -> Any:
-    """Run a service that writes, and commit; a refusal rolls back and is answered in the API's shape."""
-    try:
-        result = action()
-    except ServiceError as error:
-        db.session.rollback()
-        raise refusal(error, {"quoted_post_id": "quote"}) from error
-    db.session.commit()
-    return result
-
-
-def _require_page(pagination: Any, what: str) -> None:
-    if pagination.page > 1 and pagination.page > pagination.pages:
-        abort(404, f"There is no such page of {what}.")
+#: The services' field names as the API names them.
+FIELD_NAMES = {"quoted_post_id": "quote"}
 
 
 @bp.route("/categories")
@@ -109,7 +92,7 @@ def list_threads(args: dict[str, Any]):
         pagination = services.threads_page(who, category, args["page"], per_page)
     else:
         pagination = services.latest_threads_page(who, args["page"], per_page)
-    _require_page(pagination, "threads")
+    require_page(pagination, "There is no such page of threads.")
     body, headers = paged(pagination, [thread_json(t) for t in pagination.items],
                           {"category": args.get("category"), "per_page": args.get("per_page")})
     return body, 200, headers
@@ -126,7 +109,7 @@ def create_thread(data: dict[str, Any]):
     only they and the moderators see it until it is approved."""
     who = caller()
     category = _found(services.get_category, who, data["category"])
-    thread = _written(lambda: services.create_thread(who, category, data["title"], data["body"]))
+    thread = commit_or_refuse(lambda: services.create_thread(who, category, data["title"], data["body"]), FIELD_NAMES)
     first = db.session.scalars(sa.select(Post).where(Post.thread_id == thread.id).order_by(Post.number).limit(1)).one()
     return {**thread_json(thread), "post": post_json(first)}, 201
 
@@ -141,7 +124,7 @@ def get_thread(args: dict[str, Any], thread_id: int):
     who = caller()
     thread = _found(services.get_thread, who, thread_id)
     pagination = services.posts_page(who, thread, args["page"], page_size(args.get("per_page")))
-    _require_page(pagination, "this thread's posts")
+    require_page(pagination, "There is no such page of this thread's posts.")
     body, headers = paged(pagination, [post_json(p) for p in pagination.items], {"per_page": args.get("per_page")})
     posts = body.pop("items")
     return {**thread_json(thread), **body, "posts": posts}, 200, headers
@@ -163,5 +146,5 @@ def reply(data: dict[str, Any], thread_id: int):
         if quoted is None:
             raise refusal(ServiceError("The post you quote is not in this thread.", field="quote"), {})
         body = f"{quotation.rstrip()}\n\n{body}" if body.strip() else body
-    post = _written(lambda: services.reply(who, thread, body, quoted_post_id=data.get("quote")))
+    post = commit_or_refuse(lambda: services.reply(who, thread, body, quoted_post_id=data.get("quote")), FIELD_NAMES)
     return post_json(post), 201

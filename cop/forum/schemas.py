@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from cop.api.core import ListArgs
+from cop.api.core import ListArgs, Person
 from cop.forum.models import MAX_POST_LENGTH, MAX_TITLE_LENGTH, POST_STATES, VISIBILITIES
 
 _SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use a category's slug: lower-case letters, digits and hyphens.")
 _ID = validate.Range(min=1, max=2**31 - 1, error="Give the id of a post in this thread.")
-
-
-class Author(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    url = fields.String(required=True)
 
 
 class CategoryOut(Schema):
@@ -39,7 +33,7 @@ class ThreadOut(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     category = fields.String(required=True, metadata={"description": "The category's slug."})
-    author = fields.Nested(Author, allow_none=True, required=True, metadata={"description": "null once the account is gone."})
+    author = fields.Nested(Person, allow_none=True, required=True, metadata={"description": "null once the account is gone."})
     state = fields.String(required=True, metadata={"description": "visible, or pending while its first post waits for a moderator."})
     locked = fields.Boolean(required=True)
     pinned = fields.Boolean(required=True)
@@ -55,7 +49,7 @@ class PostOut(Schema):
     id = fields.Integer(required=True)
     thread = fields.Integer(required=True)
     number = fields.Integer(required=True, metadata={"description": "Its place in the thread, from 1."})
-    author = fields.Nested(Author, allow_none=True, required=True)
+    author = fields.Nested(Person, allow_none=True, required=True)
     state = fields.String(required=True, validate=validate.OneOf(list(POST_STATES)),
                           metadata={"description": "Others than visible reach only the post's author and its moderators."})
     body = fields.String(required=True, metadata={"description": "Markdown."})

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from cop.accounts.models import User
-from cop.api.core import PREFIX, caller, error_responses, refusal, token_required
+from cop.api.core import PREFIX, caller, commit_or_refuse, error_responses, person_json, refusal, token_required
 from cop.api.core import Blueprint as ApiBlueprint
 from cop.errors import ServiceError
 from cop.extensions import db
@@ -31,23 +31,17 @@ def _refused(error: ServiceError) -> ServiceError:
     return refusal(error, FIELD_NAMES)
 
 
-def _person(user: User | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user.id, "name": user.display_name, "url": external_url("accounts.person", user_id=user.id)}
-
-
 def request_json(found: MentorRequest) -> dict[str, Any]:
     return {
         "id": found.id, "status": found.status, "goals": found.goals, "skills": [t.slug for t in found.skills],
         "format": found.format, "agency_preference": found.agency_preference,
-        "mentor": _person(found.mentor) if found.status == "asked" else None, "created_at": found.created_at,
+        "mentor": person_json(found.mentor) if found.status == "asked" else None, "created_at": found.created_at,
     }
 
 
 def _suggestion_json(suggestion: Any, mentors: dict[int, User]) -> dict[str, Any]:
     return {
-        "mentor": _person(mentors[suggestion.mentor_id]), "score": suggestion.score, "similarity": suggestion.similarity,
+        "mentor": person_json(mentors[suggestion.mentor_id]), "score": suggestion.score, "similarity": suggestion.similarity,
         "shared_skills": list(suggestion.shared_skills), "shared_interests": list(suggestion.shared_interests),
         "words": list(suggestion.words),
         "preferences": [{"name": p.name, "met": p.met, "detail": p.detail} for p in suggestion.preferences],
@@ -59,16 +53,6 @@ def _visible(request_id: int) -> MentorRequest:
     if found is None or not services.can_see_request(caller(), found):
         abort(404, "No request of yours has that id.")
     return found
-
-
-def _commit_or_refuse(action) -> Any:
-    try:
-        result = action()
-    except ServiceError as error:
-        db.session.rollback()
-        raise _refused(error) from error
-    db.session.commit()
-    return result
 
 
 @bp.route("/suggestions")
@@ -105,7 +89,7 @@ def create_request(data: dict[str, Any]):
             raise _refused(ServiceError("No mentor has that id.", field="mentor_id"))
     form = services.RequestInput(goals=data["goals"], skill_ids=[t.id for t in topics], format=data["format"],
                                  agency_preference=data["agency_preference"])
-    found = _commit_or_refuse(lambda: services.create_request(caller(), form, mentor=mentor))
+    found = commit_or_refuse(lambda: services.create_request(caller(), form, mentor=mentor), FIELD_NAMES)
     return request_json(found), 201
 
 
@@ -131,7 +115,7 @@ def ask(data: dict[str, Any], request_id: int):
     mentor = db.session.get(User, data["mentor"])
     if mentor is None:
         raise _refused(ServiceError("No mentor has that id.", field="mentor_id"))
-    return request_json(_commit_or_refuse(lambda: services.ask(caller(), found, mentor)))
+    return request_json(commit_or_refuse(lambda: services.ask(caller(), found, mentor), FIELD_NAMES))
 
 
 @bp.route("/requests/<int:request_id>/accept", methods=["POST"])
@@ -142,9 +126,9 @@ def ask(data: dict[str, Any], request_id: int):
 def accept(request_id: int):
     """The mentor asked accepts, within their capacity; the mentorship starts."""
     found = _visible(request_id)
-    mentorship = _commit_or_refuse(lambda: services.accept(caller(), found))
-    return {"id": mentorship.id, "status": mentorship.status, "mentor": _person(mentorship.mentor),
-            "newcomer": _person(mentorship.newcomer), "started_at": mentorship.started_at,
+    mentorship = commit_or_refuse(lambda: services.accept(caller(), found), FIELD_NAMES)
+    return {"id": mentorship.id, "status": mentorship.status, "mentor": person_json(mentorship.mentor),
+            "newcomer": person_json(mentorship.newcomer), "started_at": mentorship.started_at,
             "url": external_url("matching.mentorship", mentorship_id=mentorship.id)}
 
 
@@ -157,4 +141,4 @@ def accept(request_id: int):
 def decline(data: dict[str, Any], request_id: int):
     """The mentor asked declines, with a reason the newcomer reads; the pair is never suggested again."""
     found = _visible(request_id)
-    return request_json(_commit_or_refuse(lambda: services.decline(caller(), found, data["reason"])))
+    return request_json(commit_or_refuse(lambda: services.decline(caller(), found, data["reason"]), FIELD_NAMES))

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from cop.api.core import Person
 from cop.matching.models import AGENCY_PREFERENCES, FORMATS, MAX_GOALS_LENGTH, MAX_REASON_LENGTH, REQUEST_STATUSES
 
 _SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use a slug: lower-case letters, digits and hyphens.")
-
-
-class Person(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    url = fields.String(required=True)
 
 
 class PreferenceOut(Schema):

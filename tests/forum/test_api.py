@@ -10,32 +10,13 @@ from tests.api.openapi import assert_matches_openapi, document
 
 
 @pytest.fixture()
-def world(app, make_agency, make_user, make_token):
-    """Public "getting-started" with a moderator's thread, "home-only" private to agency home; tokens for each person."""
-    from cop.accounts.models import User
-    from cop.agencies.models import Agency
-    from cop.forum import services
-
-    make_agency("home")
-    make_agency("away")
-    ids = {
-        "member": make_user("member@home.example", name="Hugo Member", agency="home"),
-        "away": make_user("away@away.example", name="Ada Away", agency="away"),
-        "mod": make_user("mod@example.org", name="Mo Derator", role="moderator"),
-        "admin": make_user("admin@example.org", name="Sid Admin", role="site_admin"),
-    }
-    with app.test_request_context():
-        admin, mod = _db.session.get(User, ids["admin"]), _db.session.get(User, ids["mod"])
-        home = _db.session.scalar(sa.select(Agency).where(Agency.slug == "home"))
-        public = services.create_category(admin, services.CategoryInput(name="Getting started"))
-        private = services.create_category(admin, services.CategoryInput(name="Home only", visibility="agency", agency_id=home.id))
-        thread = services.create_thread(mod, public, "Welcome to the forum", "Say **hello**.")
-        inside = services.create_thread(mod, private, "Our secret plans", "For home only.")
-        _db.session.commit()
-        ids.update(thread=thread.id, inside=inside.id, first_post=thread_first_post(thread.id))
-    ids["tokens"] = {key: make_token(ids[key], "write") for key in ("member", "away", "mod")}
-    ids["read_token"] = make_token(ids["member"], "read")
-    return ids
+def world(app, world, make_token):
+    """The forum's world (tests/forum/conftest.py), with the first post of its public thread and tokens for each person."""
+    with app.app_context():
+        world["first_post"] = thread_first_post(world["thread"])
+    world["tokens"] = {key: make_token(world[key], "write") for key in ("member", "away", "mod")}
+    world["read_token"] = make_token(world["member"], "read")
+    return world
 
 
 def thread_first_post(thread_id: int) -> int:
