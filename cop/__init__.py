@@ -116,6 +116,8 @@ def register_extensions(app: Flask) -> None:
     import cop.matching.tasks  # noqa: F401
     # The search module makes SQLite's full-text table whenever the schema is created.
     import cop.text.search  # noqa: F401
+    # Remote agencies, case studies and events point at federation's remote actors.
+    import cop.federation.models  # noqa: F401
 
     with app.app_context():
         check_sqlite_pragmas()

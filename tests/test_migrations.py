@@ -263,6 +263,8 @@ def test_mentoring_upgrades_a_populated_database_and_goes_down_without_touching_
     added = {"mentoring_format", "mentoring_paused", "mentees_count"}
     before = snapshot(KEPT_ABOVE_0001)
     before["users"] = [{k: v for k, v in row.items() if k not in added} for row in before["users"]]
+    # Federation (0020) adds a column to agencies, which going down to 0016 takes away too.
+    before["agencies"] = [{k: v for k, v in row.items() if k not in ("remote_actor_id", "approves_followers")} for row in before["agencies"]]
 
     migrate_to("0016", down=True)
     assert table_names().isdisjoint(MENTORING_TABLES)

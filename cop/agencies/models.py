@@ -36,10 +36,22 @@ class Agency(db.Model):
     website: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    #: Set for an agency on another server that this site follows (cop.federation): its case studies and events
+    #: arrive here. Nobody here belongs to it or manages it; deleting the remote actor deletes it and what it sent.
+    remote_actor_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("federation_remote_actors.id", ondelete="CASCADE"), unique=True
+    )
+    #: When on, followers from other servers wait for an agency admin's approval; otherwise they are accepted.
+    approves_followers: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     domains: so.Mapped[list["AgencyDomain"]] = so.relationship(
         back_populates="agency", cascade="all, delete-orphan", order_by="AgencyDomain.domain"
     )
+
+    @property
+    def is_remote(self) -> bool:
+        """An agency on another server, known here through federation."""
+        return self.remote_actor_id is not None
 
     def __repr__(self) -> str:
         return f"<Agency {self.slug}>"

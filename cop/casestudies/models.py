@@ -149,6 +149,11 @@ class CaseStudy(db.Model):
     #: When it was first published: lists sort by it, newest first.
     published_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
     archived_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    #: A case study another server published (its agency is remote): the object's id there, its page there, and
+    #: its story as that server sent it, sanitised HTML. None, "" and "" for case studies written here.
+    remote_uri: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2000), unique=True)
+    remote_url: so.Mapped[str] = so.mapped_column(sa.String(2000), default="", server_default="")
+    remote_content: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     agency: so.Mapped[Agency] = so.relationship()
     service_area: so.Mapped[Optional[ServiceArea]] = so.relationship()
@@ -168,6 +173,11 @@ class CaseStudy(db.Model):
     @property
     def skills(self) -> list[Topic]:
         return [t for t in self.topics if t.group != "channel"]
+
+    @property
+    def is_remote(self) -> bool:
+        """Published on another server and received through federation: read here, edited there."""
+        return self.remote_uri is not None
 
     @property
     def is_public(self) -> bool:

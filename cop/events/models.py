@@ -139,6 +139,10 @@ class Event(db.Model):
     #: Where an imported event came from (its calendar subscription) and its UID there; None for events listed here.
     import_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("calendar_imports.id", ondelete="SET NULL"), index=True)
     import_uid: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    #: An event another server listed (its agency is remote): the object's id there and its page there. Its
+    #: calendar UID there is kept in ``import_uid``, so feeds here give it the same UID.
+    remote_uri: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2000), unique=True)
+    remote_url: so.Mapped[str] = so.mapped_column(sa.String(2000), default="", server_default="")
 
     created_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -164,6 +168,11 @@ class Event(db.Model):
     def local_start(self) -> datetime:
         """The first start in the event's own zone."""
         return self.starts_at.astimezone(ZoneInfo(self.time_zone))
+
+    @property
+    def is_remote(self) -> bool:
+        """Listed on another server and received through federation: read here, changed there."""
+        return self.remote_uri is not None
 
     @property
     def is_cancelled(self) -> bool:
