@@ -134,7 +134,8 @@ def insert_unless_present(model: type, values: dict[str, Any], *unique_columns: 
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(unique_columns))
-    return db.session.execute(statement).rowcount == 1
+    # A row comes back only when one was inserted: rowcount cannot tell, as PostgreSQL reports -1 for it here.
+    return db.session.execute(statement.returning(sa.literal_column("1"))).first() is not None
 
 
 #: PRAGMAs every SQLite connection gets; checked once at start by check_sqlite_pragmas.

@@ -5,7 +5,8 @@ metadata address and the like) unless the caller allows them, and it checks the 
 connects to: the name is resolved once, each address is checked, and the socket is opened to that
 checked address while the Host header and TLS still use the name. A name that resolves differently a
 second time (DNS rebinding) therefore cannot slip past. Redirects are followed here, hop by hop, each
-checked the same way; bodies are streamed and cut off past a size limit.
+checked the same way; bodies are streamed and cut off past a size limit. POSTs (federation's
+deliveries) go through the same guard and limits, and never follow a redirect.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import ipaddress
 import logging
 import socket
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -241,6 +243,45 @@ def _redirect_headers(headers: dict[str, str], old_url: str, new_url: str) -> di
     return {name: value for name, value in headers.items() if name.lower() not in _PER_SITE_HEADERS}
 
 
+@contextmanager
+def _session(allow_private: bool) -> Iterator[requests.Session]:
+    """A requests session whose connections go through the guard (unless private addresses are allowed)."""
+    with requests.Session() as session:
+        # No proxies, .netrc credentials or CA bundles from the environment: what is fetched, and from
+        # where, must not depend on who runs the process.
+        session.trust_env = False
+        if not allow_private:
+            session.mount("http://", _GuardedAdapter())
+            session.mount("https://", _GuardedAdapter())
+        yield session
+
+
+def _send(session: requests.Session, method: str, url: str, host: str, headers: Mapping[str, str],
+          body: Optional[bytes], deadline: float) -> requests.Response:
+    """One request, redirects not followed, the answer's body left to stream."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise OutboundUnreachable(f"{host} could not be reached: it did not answer in time.")
+    try:
+        return session.request(method, url, headers=dict(headers), data=body, allow_redirects=False, stream=True, timeout=remaining)
+    except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidHeader) as error:
+        raise OutboundRefused(f"That address or its headers are not valid ({error}).") from None
+    except requests.RequestException as error:
+        log.info("outbound %s of %s failed: %r", method, url, error)
+        raise _unreachable(host, error) from None
+
+
+def _answer(response: requests.Response, url: str, host: str, max_bytes: int, deadline: float) -> FetchResult:
+    """What the server answered, its body read within the size and time limits."""
+    try:
+        body = b"" if response.status_code == 304 else _read_body(response, host, max_bytes, deadline)
+    except requests.RequestException as error:
+        log.info("outbound request to %s failed while reading: %r", url, error)
+        raise _unreachable(host, error) from None
+    return FetchResult(url=url, status=response.status_code, headers=CaseInsensitiveDict(response.headers), body=body)
+
+
 def fetch(
     url: str,
     *,
@@ -250,41 +291,42 @@ def fetch(
     headers: Optional[Mapping[str, str]] = None,
     max_redirects: int = 5,
     user_agent: str = "cop",
+    headers_for: Optional[Callable[[str], Mapping[str, str]]] = None,
 ) -> FetchResult:
-    """GET a URL through the guard, following redirects; the whole fetch must finish within ``timeout`` seconds."""
+    """GET a URL through the guard, following redirects; the whole fetch must finish within ``timeout`` seconds.
+
+    ``headers_for(url)`` gives headers that belong to one address (a signature): it is asked again on every hop.
+    """
     sent = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate", **dict(headers or {})}
     deadline = time.monotonic() + timeout
-    with requests.Session() as session:
-        # No proxies, .netrc credentials or CA bundles from the environment: what is fetched, and from
-        # where, must not depend on who runs the process.
-        session.trust_env = False
-        if not allow_private:
-            session.mount("http://", _GuardedAdapter())
-            session.mount("https://", _GuardedAdapter())
+    with _session(allow_private) as session:
         for _hop in range(max_redirects + 1):
             host = _check_url(url, allow_private)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise OutboundUnreachable(f"{host} could not be reached: it did not answer in time.")
-            try:
-                response = session.get(url, headers=sent, allow_redirects=False, stream=True, timeout=remaining)
-            except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
-                    requests.exceptions.InvalidHeader) as error:
-                raise OutboundRefused(f"That address or its headers are not valid ({error}).") from None
-            except requests.RequestException as error:
-                log.info("outbound fetch of %s failed: %r", url, error)
-                raise _unreachable(host, error) from None
-            with response:
+            hop_headers = {**sent, **dict(headers_for(url))} if headers_for is not None else sent
+            with _send(session, "GET", url, host, hop_headers, None, deadline) as response:
                 location = response.headers.get("Location")
                 if response.status_code in REDIRECT_STATUSES and location:
                     next_url = urljoin(url, location.strip())
                     sent = _redirect_headers(sent, url, next_url)
                     url = next_url
                     continue
-                try:
-                    body = b"" if response.status_code == 304 else _read_body(response, host, max_bytes, deadline)
-                except requests.RequestException as error:
-                    log.info("outbound fetch of %s failed while reading: %r", url, error)
-                    raise _unreachable(host, error) from None
-                return FetchResult(url=url, status=response.status_code, headers=CaseInsensitiveDict(response.headers), body=body)
+                return _answer(response, url, host, max_bytes, deadline)
     raise OutboundUnreachable(f"{urlsplit(url).hostname} could not be reached: it redirected more than {max_redirects} times.")
+
+
+def post(
+    url: str,
+    *,
+    body: bytes,
+    headers: Optional[Mapping[str, str]] = None,
+    allow_private: bool,
+    max_bytes: int = 64 * 1024,
+    timeout: float = 10.0,
+    user_agent: str = "cop",
+) -> FetchResult:
+    """POST a body through the guard; a redirect is not followed but returned as the answer it is."""
+    sent = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate", **dict(headers or {})}
+    deadline = time.monotonic() + timeout
+    host = _check_url(url, allow_private)
+    with _session(allow_private) as session, _send(session, "POST", url, host, sent, body, deadline) as response:
+        return _answer(response, url, host, max_bytes, deadline)

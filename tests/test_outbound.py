@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from cop import outbound
-from cop.outbound import FetchResult, OutboundError, OutboundRefused, OutboundTooLarge, OutboundUnreachable, fetch
+from cop.outbound import FetchResult, OutboundError, OutboundRefused, OutboundTooLarge, OutboundUnreachable, fetch, post
 
 BIG = 8 * 1024 * 1024
 LIMIT = 64 * 1024
@@ -24,6 +24,7 @@ class Server:
 
     def __init__(self, address: str) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.posted: list[tuple[str, dict[str, str], bytes]] = []
         self.bytes_sent = 0
         self.finished_sending = threading.Event()
         state = self
@@ -33,6 +34,18 @@ class Server:
                 state.requests.append((self.path, dict(self.headers)))
                 path, _, query = self.path.partition("?")
                 getattr(self, "answer_" + path.strip("/").replace("-", "_"), self.answer_missing)(parse_qs(query))
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                state.posted.append((self.path, dict(self.headers), body))
+                path, _, query = self.path.partition("?")
+                getattr(self, "answer_" + path.strip("/").replace("-", "_"), self.answer_missing)(parse_qs(query))
+
+            def answer_inbox(self, _query: dict[str, list[str]]) -> None:
+                self.send_response(202)
+                self.send_header("Content-Length", "8")
+                self.end_headers()
+                self.wfile.write(b"accepted")
 
             def answer_ok(self, _query: dict[str, list[str]]) -> None:
                 if self.headers.get("If-None-Match") == '"v1"':
@@ -340,3 +353,62 @@ def test_a_failed_secure_connection_is_unreachable(server: Server, monkeypatch: 
 
 def test_every_refusal_is_an_outbound_error() -> None:
     assert all(issubclass(kind, OutboundError) for kind in (OutboundRefused, OutboundTooLarge, OutboundUnreachable))
+
+
+def test_headers_for_each_hop_are_asked_for_its_own_address(server: Server) -> None:
+    asked: list[str] = []
+
+    def headers_for(url: str) -> dict[str, str]:
+        asked.append(url)
+        return {"Signature": f"for {url}"}
+
+    fetch(f"http://127.0.0.1:{server.port}/redirect", allow_private=True, max_bytes=LIMIT, headers_for=headers_for)
+    assert asked == [f"http://127.0.0.1:{server.port}/redirect", f"http://127.0.0.1:{server.port}/ok"]
+    assert [headers["Signature"] for _, headers in server.requests] == [f"for {url}" for url in asked]
+
+
+# ---------------------------------------------------------------- posting
+
+
+def test_a_post_sends_its_body_and_headers_and_returns_the_answer(server: Server) -> None:
+    answer = post(f"http://127.0.0.1:{server.port}/inbox", body=b'{"type":"Follow"}', allow_private=True,
+                  headers={"Content-Type": "application/activity+json"}, user_agent="cop (+http://cop.test)")
+    assert (answer.status, answer.body) == (202, b"accepted")
+    ((path, headers, body),) = server.posted
+    assert (path, body) == ("/inbox", b'{"type":"Follow"}')
+    assert headers["Content-Type"] == "application/activity+json" and headers["User-Agent"] == "cop (+http://cop.test)"
+
+
+def test_a_post_does_not_follow_a_redirect(server: Server) -> None:
+    answer = post(f"http://127.0.0.1:{server.port}/redirect?to=/inbox", body=b"{}", allow_private=True)
+    assert answer.status == 302 and answer.headers["Location"] == "/inbox"
+    assert [path for path, _, _ in server.posted] == ["/redirect?to=/inbox"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/inbox", "http://169.254.169.254/inbox", "http://[::1]/inbox",
+                                 "http://10.1.2.3/inbox", "file:///etc/passwd"])
+def test_a_post_to_a_private_address_is_refused_before_connecting(url: str, connections: list[object]) -> None:
+    with pytest.raises(OutboundRefused):
+        post(url, body=b"{}", allow_private=False)
+    assert connections == []
+
+
+def test_a_post_to_a_name_that_resolves_to_loopback_is_refused(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kw: real("127.0.0.1" if host == "inbox.example" else host, *args, **kw))
+    with pytest.raises(OutboundRefused, match=r"inbox.example is on a private or local network \(127.0.0.1\)"):
+        post(f"http://inbox.example:{server.port}/inbox", body=b"{}", allow_private=False)
+    assert server.posted == []
+
+
+def test_a_post_answer_over_the_limit_is_cut_off(server: Server) -> None:
+    with pytest.raises(OutboundTooLarge):
+        post(f"http://127.0.0.1:{server.port}/huge", body=b"{}", allow_private=True, max_bytes=LIMIT)
+
+
+def test_a_post_to_a_closed_port_is_unreachable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(OutboundUnreachable, match="the connection was refused or dropped"):
+        post(f"http://127.0.0.1:{port}/inbox", body=b"{}", allow_private=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 #: The largest number a URL may carry: the largest id the tables hold (PostgreSQL's integer, 32 bits).
@@ -72,16 +72,35 @@ def _form_is_readable() -> bool:
         return not any(contains_nul(value) or "\ufffd" in value for value in request.form.values())
     if request.is_json:
         # A body that is not JSON at all is the API's to answer; a JSON string may still hold \u0000.
-        body = request.get_json(silent=True, cache=True)
-        return body is None or not contains_nul(body)
+        try:
+            body = request.get_json(silent=True, cache=True)
+            return body is None or not contains_nul(body)
+        except RecursionError:
+            # Nesting deep enough to exhaust the parser's recursion is no body anyone meant to send.
+            return False
     return True
+
+
+def reads_own_body(view: Any) -> Any:
+    """Mark a view that reads and checks its raw body itself, so the guard leaves the body unread.
+
+    The federation inboxes verify a signature over the exact bytes before anything parses them, and read no
+    more than their own limit.
+    """
+    view.reads_own_body = True
+    return view
+
+
+def _view_reads_own_body() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "reads_own_body", False))
 
 
 def unreadable_request() -> bool:
     """True when the path, the query or a form in this request is not readable text."""
     if "\x00" in request.path or not _query_is_readable(request.query_string):
         return True
-    if request.method in ("POST", "PUT", "PATCH") and not _form_is_readable():
+    if request.method in ("POST", "PUT", "PATCH") and not _view_reads_own_body() and not _form_is_readable():
         return True
     return False
 

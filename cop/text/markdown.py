@@ -70,3 +70,38 @@ def markdown_to_text(source: str | None) -> str:
     text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
     paragraphs = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(p for p in paragraphs if p).strip()
+
+
+def sanitise_html(source: str | None) -> Markup:
+    """HTML from elsewhere (another server's article) kept to what rendered Markdown may hold: the same tags,
+    attributes and link schemes, so it is as safe in a page as a member's own writing."""
+    if not source:
+        return Markup("")
+    clean = nh3.clean(
+        source,
+        tags=_ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener ugc",
+    )
+    return Markup(clean)
+
+
+_BLOCK_END = re.compile(r"</(?:p|div|h\d|li|pre|blockquote|tr|ul|ol|table)\s*>|<br\s*/?>", re.IGNORECASE)
+_LINK = re.compile(r'<a href="([^"]+)"[^>]*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(source: str | None) -> str:
+    """What HTML from elsewhere says, as plain text: a paragraph per block, links followed by their address.
+    Holds no HTML, so it can be stored where Markdown without HTML is kept."""
+    if not source:
+        return ""
+    # Blocks end in line breaks before sanitising, which drops tags it does not keep (such as h1 and h2) and
+    # would run their words into the next block's.
+    source = re.sub(r"<li(?:\s[^>]*)?>", "- ", _BLOCK_END.sub("\n", source), flags=re.IGNORECASE)
+    rendered = str(sanitise_html(source))
+    rendered = _LINK.sub(lambda m: m.group(2) if html.unescape(m.group(2)) == html.unescape(m.group(1)) else f"{m.group(2)} ({m.group(1)})", rendered)
+    text = strip_html(rendered)
+    paragraphs = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n\n".join(p for p in paragraphs if p).strip()

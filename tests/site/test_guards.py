@@ -95,3 +95,9 @@ def test_page_one_of_an_empty_list_is_there(client, as_user):
     as_user("site_admin")
     for path in ("/people", "/agencies", "/admin/outbox", "/notifications"):
         assert client.get(path).status_code == 200
+
+
+def test_json_nested_past_the_parsers_recursion_limit_is_a_clear_400_not_a_server_error(client):
+    response = client.post("/login", data=b"[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "We could not read what was sent" in response.get_data(as_text=True)
