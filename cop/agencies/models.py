@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -52,6 +53,11 @@ class Agency(db.Model):
     def is_remote(self) -> bool:
         """An agency on another server, known here through federation."""
         return self.remote_actor_id is not None
+
+    @property
+    def origin(self) -> str:
+        """The host of the server a remote agency lives on (its website there); "" for an agency here."""
+        return urlsplit(self.website).netloc.lower() if self.is_remote else ""
 
     def __repr__(self) -> str:
         return f"<Agency {self.slug}>"

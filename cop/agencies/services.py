@@ -36,8 +36,16 @@ JOIN_DECISION = register_kind("join_decision", "Your request to join an agency i
 # ---------------------------------------------------------------- who may do what
 
 
+def refuse_if_remote(agency: Agency) -> None:
+    """An agency on another server is managed there: nobody here edits it, joins it or belongs to it."""
+    if agency.is_remote:
+        raise PermissionDenied(f"{agency.name} is on {agency.origin}; it can only be managed there.")
+
+
 def can_manage_agency(actor: Optional[User], agency: Agency) -> bool:
-    """Site admins, and the agency's own admins, manage an agency."""
+    """Site admins, and the agency's own admins, manage an agency; nobody here manages one on another server."""
+    if agency.is_remote:
+        return False
     if actor is None:
         return True
     if not actor.is_authenticated:
@@ -47,6 +55,7 @@ def can_manage_agency(actor: Optional[User], agency: Agency) -> bool:
 
 def require_agency_manager(actor: Optional[User], agency: Agency) -> None:
     """Raise PermissionDenied unless the actor manages the agency."""
+    refuse_if_remote(agency)
     if not can_manage_agency(actor, agency):
         raise PermissionDenied(f"Only admins of {agency.name} can do that.")
 
@@ -85,8 +94,9 @@ def agency_for_domain(domain: str) -> Optional[Agency]:
 
 
 def agencies_page(page: int, per_page: int, country: Optional[str] = None, level: Optional[str] = None):
-    """A page of agencies, alphabetical, and how many active members each has: (pagination, counts)."""
-    stmt = sa.select(Agency).order_by(Agency.name, Agency.id)
+    """A page of this site's agencies, alphabetical, and how many active members each has: (pagination, counts).
+    Agencies on other servers are not listed: they appear through what they publish."""
+    stmt = sa.select(Agency).where(Agency.remote_actor_id.is_(None)).order_by(Agency.name, Agency.id)
     if country:
         stmt = stmt.where(Agency.country == country.upper())
     if level in GOVERNMENT_LEVELS:
@@ -228,6 +238,9 @@ def agency_standing(actor: Any, agency: Agency) -> AgencyStanding:
     is_member = signed_in and actor.agency_id == agency.id
     can_manage = signed_in and can_manage_agency(actor, agency)
     pending = None
+    if agency.is_remote:
+        return AgencyStanding(is_member=False, can_manage=False, can_join=False, joins_at_once=False,
+                              pending_request=None, pending_count=0)
     if signed_in and not is_member:
         pending = db.session.scalar(
             sa.select(JoinRequest).where(
@@ -257,6 +270,7 @@ def join_agency(user: User, agency: Agency, message: str = "") -> str:
 
     Returns "joined" or "requested".
     """
+    refuse_if_remote(agency)
     if not user.is_verified:
         raise PermissionDenied("Confirm your email address before you join an agency.")
     if user.agency_id == agency.id:
@@ -401,10 +415,10 @@ def join_by_email_domain(user: User, **_: Any) -> None:
 
 
 def newest_agencies(limit: int) -> list[Agency]:
-    """The agencies added most recently, for the home page."""
-    return list(db.session.scalars(sa.select(Agency).order_by(Agency.created_at.desc(), Agency.id.desc()).limit(limit)))
+    """This site's agencies added most recently, for the home page."""
+    return list(db.session.scalars(sa.select(Agency).where(Agency.remote_actor_id.is_(None)).order_by(Agency.created_at.desc(), Agency.id.desc()).limit(limit)))
 
 
 def agency_count() -> int:
-    """How many agencies there are."""
-    return db.session.scalar(sa.select(sa.func.count(Agency.id))) or 0
+    """How many agencies this site has (those on other servers are not counted)."""
+    return db.session.scalar(sa.select(sa.func.count(Agency.id)).where(Agency.remote_actor_id.is_(None))) or 0

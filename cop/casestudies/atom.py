@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 from feedgen.feed import FeedGenerator
 
 from cop.casestudies.models import SECTIONS, CaseStudy
-from cop.text.markdown import render_markdown
+from cop.text.markdown import render_markdown, sanitise_html
 
 
 def case_study_html(case_study: CaseStudy) -> str:
@@ -18,6 +18,9 @@ def case_study_html(case_study: CaseStudy) -> str:
         text = getattr(case_study, name)
         if text:
             parts.append(f"<h2>{heading}</h2>{render_markdown(text)}")
+    if case_study.remote_content:
+        # Received from another server: its story is HTML, cleaned again as it goes out.
+        parts.append(str(sanitise_html(case_study.remote_content)))
     return "".join(parts)
 
 

@@ -126,6 +126,8 @@ def filtered(filters: Filters) -> tuple[sa.Select, Optional[sa.Subquery]]:
 LIST_COLUMNS = (
     CaseStudy.id, CaseStudy.slug, CaseStudy.title, CaseStudy.summary, CaseStudy.agency_id, CaseStudy.service_area_id,
     CaseStudy.level, CaseStudy.status, CaseStudy.published_at, CaseStudy.updated_at,
+    # Where a case study from another server came from, which lists say.
+    CaseStudy.remote_uri,
 )
 
 
@@ -190,7 +192,8 @@ def _read_filter_options() -> FilterOptions:
         sa.select(Topic.slug, Topic.name, Topic.group).where(Topic.retired_at.is_(None)).order_by(Topic.name)
     ).all()
     areas = db.session.execute(sa.select(ServiceArea.slug, ServiceArea.name).order_by(ServiceArea.name)).all()
-    countries = sorted({(a.country, country_name(a.country) or a.country) for a in agencies}, key=lambda c: c[1])
+    # Agencies on other servers have no country here.
+    countries = sorted({(a.country, country_name(a.country) or a.country) for a in agencies if a.country}, key=lambda c: c[1])
     return FilterOptions(
         agencies=[(a.slug, a.name) for a in agencies],
         countries=countries,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -178,6 +179,11 @@ class CaseStudy(db.Model):
     def is_remote(self) -> bool:
         """Published on another server and received through federation: read here, edited there."""
         return self.remote_uri is not None
+
+    @property
+    def origin(self) -> str:
+        """The host of the server a remote case study came from; "" for one written here."""
+        return urlsplit(self.remote_uri).netloc.lower() if self.remote_uri else ""
 
     @property
     def is_public(self) -> bool:

@@ -16,7 +16,7 @@ from cop.clock import utcnow
 from cop.errors import ServiceError
 from cop.extensions import db
 from cop.forms import EmptyForm
-from cop.text.markdown import render_markdown
+from cop.text.markdown import render_markdown, sanitise_html
 from cop.text.places import country_name
 from cop.urls import external_url
 from cop.web import (
@@ -145,6 +145,7 @@ def _story(case_study: CaseStudy) -> dict[str, Markup]:
     values = {
         "case_study": case_study,
         "sections": _sections_html(case_study),
+        "remote_html": sanitise_html(case_study.remote_content),
         "related": finding.related(case_study) if case_study.status == "published" else [],
         "modes": ENGAGEMENT_MODES,
         "licence": LICENCES[case_study.licence],
@@ -162,6 +163,7 @@ def print_view(slug: str):
         "casestudies/print.html",
         case_study=case_study,
         sections=_sections_html(case_study),
+        remote_html=sanitise_html(case_study.remote_content),
         modes=ENGAGEMENT_MODES,
         licence=LICENCES[case_study.licence],
         address=external_url("casestudies.case_study", slug=case_study.slug),
@@ -341,6 +343,14 @@ def delete(slug: str):
 # ---------------------------------------------------------------- revisions
 
 
+def _with_revisions_or_404(slug: str) -> CaseStudy:
+    """A case study whose revisions are kept here: one from another server keeps its history there."""
+    case_study = _readable_or_404(slug)
+    if case_study.is_remote:
+        abort(404, f"This case study is published on {case_study.origin}, which keeps its earlier versions.")
+    return case_study
+
+
 def _revision_or_404(case_study: CaseStudy, number: int) -> CaseStudyRevision:
     revision = db.session.scalar(
         db.select(CaseStudyRevision).where(CaseStudyRevision.case_study_id == case_study.id, CaseStudyRevision.number == number)
@@ -353,7 +363,7 @@ def _revision_or_404(case_study: CaseStudy, number: int) -> CaseStudyRevision:
 @bp.route("/case-studies/<slug>/revisions")
 @public_page
 def revisions_list(slug: str):
-    case_study = _readable_or_404(slug)
+    case_study = _with_revisions_or_404(slug)
     items = list(
         db.session.scalars(
             db.select(CaseStudyRevision)
@@ -368,7 +378,7 @@ def revisions_list(slug: str):
 @bp.route("/case-studies/<slug>/revisions/<int:number>")
 @public_page
 def revision(slug: str, number: int):
-    case_study = _readable_or_404(slug)
+    case_study = _with_revisions_or_404(slug)
     revision = _revision_or_404(case_study, number)
     return render_template(
         "casestudies/revision.html", case_study=case_study, revision=revision, content=revision.content,
@@ -379,7 +389,7 @@ def revision(slug: str, number: int):
 @bp.route("/case-studies/<slug>/changes")
 @public_page
 def changes(slug: str):
-    case_study = _readable_or_404(slug)
+    case_study = _with_revisions_or_404(slug)
     if case_study.revision < 2:
         abort(404, "This case study has only one revision, so there is nothing to compare.")
     newer = request.args.get("to", case_study.revision, type=int)

@@ -42,7 +42,7 @@ from cop.extensions import db
 from cop.notifications.services import notify, register_kind
 from cop.signals import case_study_archived, case_study_published, case_study_updated, send_after_commit
 from cop.text import search
-from cop.text.markdown import strip_html
+from cop.text.markdown import html_to_text, strip_html
 from cop.text.models import Topic
 from cop.text.slugs import slugify
 from cop.urls import site_path
@@ -66,9 +66,16 @@ def agency_has_admin(agency_id: int) -> bool:
     )
 
 
+def refuse_if_remote(case_study: CaseStudy) -> None:
+    """A case study another server published is read here and changed only there."""
+    if case_study.is_remote:
+        raise PermissionDenied(f"This case study is published on {case_study.origin}; it can only be changed there.")
+
+
 def can_review(actor: Any, case_study: CaseStudy) -> bool:
-    """The agency's admins review its case studies; site moderators where it has none; site admins always."""
-    if not is_signed_in(actor):
+    """The agency's admins review its case studies; site moderators where it has none; site admins always.
+    Nobody here reviews a case study another server published."""
+    if not is_signed_in(actor) or case_study.is_remote:
         return False
     if actor.is_site_admin:
         return True
@@ -83,8 +90,8 @@ def is_author(actor: Any, case_study: CaseStudy) -> bool:
 
 
 def can_edit(actor: Any, case_study: CaseStudy) -> bool:
-    """Its authors and its reviewers edit a case study, until it is archived."""
-    return case_study.status != "archived" and (is_author(actor, case_study) or can_review(actor, case_study))
+    """Its authors and its reviewers edit a case study, until it is archived; one from another server, never."""
+    return not case_study.is_remote and case_study.status != "archived" and (is_author(actor, case_study) or can_review(actor, case_study))
 
 
 def can_read(actor: Any, case_study: CaseStudy) -> bool:
@@ -405,6 +412,7 @@ def create_case_study(actor: Any, data: CaseStudyInput, submit: bool = False) ->
 
 def update_case_study(actor: Any, case_study: CaseStudy, data: CaseStudyInput, note: str = "") -> CaseStudy:
     """Its authors or reviewers change a case study; a published one gets a new revision at once."""
+    refuse_if_remote(case_study)
     if not can_edit(actor, case_study):
         if case_study.status == "archived":
             raise Conflict("An archived case study cannot be edited. Restore it first.")
@@ -451,6 +459,7 @@ def index_case_study(case_study: CaseStudy) -> None:
         [case_study.summary, case_study.agency.name, case_study.service_area.name if case_study.service_area else ""]
         + [t.name for t in case_study.topics]
         + [getattr(case_study, name) for name, _h, _r in SECTIONS]
+        + [html_to_text(case_study.remote_content)]
     )
     search.index_document(SEARCH_KIND, case_study.id, case_study.title, body)
 
@@ -496,6 +505,7 @@ def _tell_authors(actor: Any, case_study: CaseStudy, title: str, body: str) -> N
 
 def submit_for_review(actor: Any, case_study: CaseStudy) -> CaseStudy:
     """An author sends a complete draft (or a returned one) to the agency's reviewers."""
+    refuse_if_remote(case_study)
     if not can_edit(actor, case_study):
         raise PermissionDenied("Only its authors can send this case study for review.")
     _require_status(case_study, "draft", "returned", doing="sent for review")
@@ -517,6 +527,7 @@ def submit_for_review(actor: Any, case_study: CaseStudy) -> CaseStudy:
 
 def publish_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
     """A reviewer publishes a case study that waits for review: revision 1, or the next one."""
+    refuse_if_remote(case_study)
     if not can_review(actor, case_study):
         raise PermissionDenied(f"Only admins of {case_study.agency.name} (or the site's moderators) can publish this case study.")
     _require_status(case_study, "in_review", doing="published")
@@ -537,6 +548,7 @@ def publish_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
 
 def return_case_study(actor: Any, case_study: CaseStudy, comment: str) -> CaseStudy:
     """A reviewer sends a case study back to its authors with what to change."""
+    refuse_if_remote(case_study)
     if not can_review(actor, case_study):
         raise PermissionDenied(f"Only admins of {case_study.agency.name} (or the site's moderators) can return this case study.")
     _require_status(case_study, "in_review", doing="returned")
@@ -560,6 +572,7 @@ def return_case_study(actor: Any, case_study: CaseStudy, comment: str) -> CaseSt
 
 def archive_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
     """A reviewer takes a published case study out of listings; its address keeps working and says so."""
+    refuse_if_remote(case_study)
     if not can_review(actor, case_study):
         raise PermissionDenied(f"Only admins of {case_study.agency.name} can archive this case study.")
     _require_status(case_study, "published", doing="archived")
@@ -575,6 +588,7 @@ def archive_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
 
 def restore_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
     """A reviewer brings an archived case study back into listings."""
+    refuse_if_remote(case_study)
     if not can_review(actor, case_study):
         raise PermissionDenied(f"Only admins of {case_study.agency.name} can restore this case study.")
     _require_status(case_study, "archived", doing="restored")
@@ -591,6 +605,7 @@ def restore_case_study(actor: Any, case_study: CaseStudy) -> CaseStudy:
 
 def delete_draft(actor: Any, case_study: CaseStudy) -> None:
     """An author deletes a case study that was never published."""
+    refuse_if_remote(case_study)
     if not can_edit(actor, case_study):
         raise PermissionDenied("Only its authors can delete this draft.")
     _require_status(case_study, "draft", "returned", doing="deleted")
@@ -601,6 +616,7 @@ def delete_draft(actor: Any, case_study: CaseStudy) -> None:
 
 def change_status(actor: Any, case_study: CaseStudy, status: str, comment: str = "") -> CaseStudy:
     """Move a case study to a status by the step that leads there (for the API's PATCH)."""
+    refuse_if_remote(case_study)
     if status == case_study.status:
         return case_study
     if status == "in_review":

@@ -19,7 +19,7 @@ from cop.accounts.services import is_signed_in
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.events.models import BoardRoom, BoardSession, BoardSlot, Event
-from cop.events.services import can_manage, is_over, require_manager, to_utc
+from cop.events.services import can_manage, is_over, refuse_if_remote, require_manager, to_utc
 from cop.extensions import db
 from cop.text.markdown import strip_html
 
@@ -30,10 +30,12 @@ MAX_SLOTS = 30
 
 
 def has_board(event: Event) -> bool:
-    return event.kind in BOARD_KINDS
+    """BarCamps and unconferences listed here have a session board; one from another server has its own there."""
+    return event.kind in BOARD_KINDS and not event.is_remote
 
 
 def _require_board(event: Event) -> None:
+    refuse_if_remote(event)
     if not has_board(event):
         raise Conflict("Only BarCamps and unconferences have a session board.")
     if event.is_cancelled:

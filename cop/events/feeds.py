@@ -78,9 +78,16 @@ def selected(selection: FeedSelection, now: Optional[datetime] = None) -> sa.Sel
     return stmt.order_by(Event.starts_at, Event.id).limit(MAX_FEED_EVENTS)
 
 
-def _uid(event: Event) -> str:
-    host = external_url("site.home").split("//", 1)[-1].split("/", 1)[0]
-    return f"event-{event.id}@{host}"
+def _site_host() -> str:
+    return external_url("site.home").split("//", 1)[-1].split("/", 1)[0]
+
+
+def event_uid(event: Event) -> str:
+    """The event's calendar UID: ``event-<id>@<host>`` for one listed here; the UID its own server gives it
+    for one received from another server, so a calendar holding both sees one event."""
+    if event.is_remote and event.import_uid:
+        return event.import_uid
+    return f"event-{event.id}@{_site_host()}"
 
 
 def feed_event(event: Event) -> ical.FeedEvent:
@@ -105,7 +112,7 @@ def feed_event(event: Event) -> ical.FeedEvent:
             s.starts_at.astimezone(tz).date() if event.all_day else s.starts_at.astimezone(tz) for s in event.skipped
         )
     master = ical.FeedEvent(
-        uid=_uid(event),
+        uid=event_uid(event),
         summary=event.title,
         description=description,
         url=external_url("events.event", slug=event.slug),
@@ -308,7 +315,7 @@ def slot_fragments(user_id: int) -> list[tuple[bytes, set[str]]]:
         event = slot.event
         tz = ZoneInfo(event.time_zone)
         item = ical.FeedEvent(
-            uid=f"surgery-slot-{slot.id}-{slot.booked_by_id}@" + _uid(event).split("@", 1)[1],
+            uid=f"surgery-slot-{slot.id}-{slot.booked_by_id}@{_site_host()}",
             summary=f"Surgery slot: {event.title}",
             description=f"Your one-to-one slot at {event.title}.\n\n{slot.note}".strip(),
             url=external_url("events.event", slug=event.slug),
@@ -338,7 +345,7 @@ def session_fragments(sessions: sa.Select) -> list[tuple[bytes, set[str]]]:
         event = events[session.event_id]
         tz = ZoneInfo(event.time_zone)
         item = ical.FeedEvent(
-            uid=f"board-session-{session.id}@" + _uid(event).split("@", 1)[1],
+            uid=f"board-session-{session.id}@{_site_host()}",
             summary=f"{session.title} ({session.room.name})",
             description="\n\n".join(p for p in (session.summary, f"Hosted by {session.host.display_name}." if session.host else "",
                                                  f"A session at {event.title}.") if p),

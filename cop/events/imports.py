@@ -57,6 +57,8 @@ def imports_of(agency_id: int) -> list[CalendarImport]:
 
 def add_import(actor: Any, agency: Any, url: str) -> CalendarImport:
     """Subscribe the agency to another calendar's address; the first poll is due at once."""
+    if agency.is_remote:
+        raise PermissionDenied(f"{agency.name} is on {agency.origin}; it can only be managed there.")
     if not can_manage_imports(actor, agency.id):
         raise PermissionDenied(f"Only admins of {agency.name} can choose the calendars it imports.")
     url = (url or "").strip()

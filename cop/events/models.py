@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -173,6 +174,11 @@ class Event(db.Model):
     def is_remote(self) -> bool:
         """Listed on another server and received through federation: read here, changed there."""
         return self.remote_uri is not None
+
+    @property
+    def origin(self) -> str:
+        """The host of the server a remote event came from; "" for one listed here."""
+        return urlsplit(self.remote_uri).netloc.lower() if self.remote_uri else ""
 
     @property
     def is_cancelled(self) -> bool:

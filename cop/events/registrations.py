@@ -22,7 +22,7 @@ from cop.accounts.services import is_signed_in
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.events.models import Event, Registration, SurgerySlot
-from cop.events.services import can_manage, is_over, require_manager
+from cop.events.services import can_manage, is_over, refuse_if_remote, require_manager
 from cop.extensions import db
 from cop.notifications.services import notify, register_kind
 from cop.urls import site_path
@@ -58,6 +58,8 @@ def registration_of(user: Any, event: Event) -> Optional[Registration]:
 
 
 def _require_open(event: Event) -> None:
+    if event.is_remote:
+        raise PermissionDenied(f"{event.title} is listed on {event.origin}: register there.")
     if event.is_cancelled:
         raise Conflict(f"{event.title} is cancelled, so it takes no registrations.")
     if is_over(event):
@@ -235,6 +237,7 @@ def book_slot(actor: Any, slot: SurgerySlot, note: str) -> SurgerySlot:
     if not is_signed_in(actor):
         raise PermissionDenied("Sign in to book a slot.")
     event = slot.event
+    refuse_if_remote(event)
     if event.is_cancelled:
         raise Conflict(f"{event.title} is cancelled.")
     if slot.starts_at <= utcnow():

@@ -63,9 +63,16 @@ def require_organiser(actor: Any) -> Agency:
     return actor.agency
 
 
+def refuse_if_remote(event: Event) -> None:
+    """An event another server listed is read here and changed (and registered for) only there."""
+    if event.is_remote:
+        raise PermissionDenied(f"This event is listed on {event.origin}; it can only be changed there.")
+
+
 def can_manage(actor: Any, event: Event) -> bool:
-    """Its organisers, the agency's admins and site admins change an event and see who is coming."""
-    if not is_signed_in(actor):
+    """Its organisers, the agency's admins and site admins change an event and see who is coming; nobody
+    here manages an event another server listed."""
+    if not is_signed_in(actor) or event.is_remote:
         return False
     if actor.is_site_admin:
         return True
@@ -75,6 +82,8 @@ def can_manage(actor: Any, event: Event) -> bool:
 
 
 def require_manager(actor: Any, event: Event) -> None:
+    """Raise PermissionDenied unless the actor manages the event."""
+    refuse_if_remote(event)
     if not can_manage(actor, event):
         raise PermissionDenied(f"Only the organisers of {event.title} (and admins of {event.agency.name}) can change it.")
 
@@ -255,7 +264,7 @@ def _series_end(event: Event) -> datetime:
 def _apply(actor: Any, event: Event, data: EventInput) -> bool:
     """Copy what was sent onto the event; True when something a calendar shows changed."""
     errors: dict[str, str] = dict(data.errors)
-    before = _calendar_view(event)
+    before = calendar_view(event)
     if data.title is not None:
         title = _text(data.title, MAX_TITLE_LENGTH + 1)
         if not title:
@@ -355,10 +364,10 @@ def _apply(actor: Any, event: Event, data: EventInput) -> bool:
     if not (event.venue_name or event.venue_address or event.online_url):
         raise ServiceError("Say where the event is: a venue, an online link, or both.", field="venue_name")
     event.series_ends_at = _series_end(event)
-    return _calendar_view(event) != before
+    return calendar_view(event) != before
 
 
-def _calendar_view(event: Event) -> tuple:
+def calendar_view(event: Event) -> tuple:
     """What a subscribed calendar shows of an event: a change to any of it raises SEQUENCE."""
     return (
         event.title, event.description, event.starts_at, event.ends_at, event.time_zone, event.all_day, event.venue_name,
