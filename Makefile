@@ -53,7 +53,7 @@ wrk:
 
 ## Every benchmark, on SQLite and then on PostgreSQL (BENCH_DATABASE_URL; skipped when it does not answer).
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-BENCHMARKS := pages casestudies events feeds forum
+BENCHMARKS := pages casestudies events feeds forum federation
 ## Benchmarks of pure computation (mentor matching), which no database changes: run once.
 COMPUTE_BENCHMARKS := matching matching_quality
 bench: install-test wrk

@@ -111,6 +111,8 @@ def register_extensions(app: Flask) -> None:
 
     # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
     import cop.events.tasks  # noqa: F401
+    import cop.federation.tasks  # noqa: F401
+    import cop.federation.inbox_tasks  # noqa: F401
     import cop.forum.tasks  # noqa: F401
     import cop.mail.tasks  # noqa: F401
     import cop.matching.tasks  # noqa: F401
@@ -118,6 +120,8 @@ def register_extensions(app: Flask) -> None:
     import cop.text.search  # noqa: F401
     # Remote agencies, case studies and events point at federation's remote actors.
     import cop.federation.models  # noqa: F401
+    # Federation hears the content domains' signals (published, updated, cancelled...) and tells followers.
+    import cop.federation.listeners  # noqa: F401
 
     with app.app_context():
         check_sqlite_pragmas()
@@ -141,6 +145,10 @@ def register_blueprints(app: Flask) -> None:
     from cop.events.api import bp as events_api
     from cop.events.board_routes import bp as board
     from cop.events.routes import bp as events
+    from cop.federation import inbox_routes  # noqa: F401 - adds the inboxes to the federation blueprint
+    from cop.federation import pages as federation_pages  # noqa: F401 - adds the federation pages to its blueprint
+    from cop.federation.api import bp as federation_api
+    from cop.federation.routes import bp as federation
     from cop.forum import moderation_routes  # noqa: F401 - adds the moderators' pages to the forum blueprint
     from cop.forum.api import bp as forum_api
     from cop.forum.routes import bp as forum
@@ -163,9 +171,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(board)
     app.register_blueprint(matching)
     app.register_blueprint(forum)
+    app.register_blueprint(federation)
     app.register_blueprint(api)
     # The JSON API, /api/v1: one blueprint per domain, documented in /api/v1/openapi.json.
-    register_api(app, (account_api, casestudies_api, events_api, forum_api, mentoring_api))
+    register_api(app, (account_api, casestudies_api, events_api, forum_api, mentoring_api, federation_api))
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -39,6 +39,7 @@ from tests.conftest import copy_rows, environ_for_tests, put_rows
 #: post_editor — a forum post's author ("member" in the world) and its category's moderators;
 #: appeal_target — the member a moderation action touched ("member"); anyone else is refused;
 #: token — API routes that need a personal token: a signed-in browser is no one to them (401 for every role).
+#: signed_request — server-to-server routes (federation inboxes) that need an HTTP Signature: 401 for every role.
 #: tests/api/test_token_scopes.py checks every API route by token scope (none, read, write) as well.
 POLICY: dict[tuple[str, str], str] = {
     # site
@@ -252,6 +253,35 @@ POLICY: dict[tuple[str, str], str] = {
     # The appeal is against the moderator's own action: another must decide it, and only site moderators decide
     # appeals on members' standing; so of the roles here, only the site admin may.
     ("forum.decide_appeal", "POST"): "site_admin",
+    # federation: inbox (anyone may post, but only a request signed by a remote actor is read)
+    ("federation.shared_inbox", "POST"): "signed_request",
+    ("federation.instance_inbox", "POST"): "signed_request",
+    ("federation.agency_inbox", "POST"): "signed_request",
+    # federation: sending, following out, and their pages (everyone sees an agency's handle; its admins the rest)
+    ("federation.agency_federation", "GET"): "public",
+    ("federation.follow_remote", "POST"): "agency_admin",
+    ("federation.unfollow_remote", "POST"): "agency_admin",
+    ("federation.decide_follower", "POST"): "agency_admin",
+    ("federation.follower_settings", "POST"): "agency_admin",
+    ("federation.admin", "GET"): "site_admin",
+    ("federation.retry_delivery", "POST"): "site_admin",
+    ("federation.admin_blocks", "GET"): "site_admin",
+    ("federation.admin_blocks", "POST"): "site_admin",
+    ("federation.unblock", "POST"): "site_admin",
+    ("federation.admin_inbox", "GET"): "site_admin",
+    ("federation_api.list_following", "GET"): "token",
+    ("federation_api.follow", "POST"): "token",
+    # federation: documents and discovery (everything another server reads is public)
+    ("federation.webfinger", "GET"): "public",
+    ("federation.nodeinfo_links", "GET"): "public",
+    ("federation.nodeinfo_2_1", "GET"): "public",
+    ("federation.nodeinfo_2_0", "GET"): "public",
+    ("federation.instance_actor", "GET"): "public",
+    ("federation.instance_outbox", "GET"): "public",
+    ("federation.outbox", "GET"): "public",
+    ("federation.followers", "GET"): "public",
+    ("federation.following", "GET"): "public",
+    ("federation.activity", "GET"): "public",
 }
 
 #: The people a test can be: "agency_admin" and "member" are members of agency "home", the one in every URL;
@@ -275,6 +305,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "site_admin": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "denied"), "site_admin": "allowed"},
     "owner": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "missing"), "member": "allowed"},
     "token": dict.fromkeys(ROLES, "unauthorised"),
+    "signed_request": dict.fromkeys(ROLES, "unauthorised"),
     "agency_member": {"anonymous": "login", **dict.fromkeys(ROLES[1:], "allowed"), "moderator": "denied", "site_admin": "denied"},
     "case_study_editor": {
         "anonymous": "login",
@@ -398,6 +429,7 @@ def build_world(app, make_agency, make_user) -> World:
         _db.session.add(notice)
         _db.session.commit()
         _published_case_study(people)
+        _public_activity(home_id)
         from cop.accounts.models import User
         from cop.api.services import create_token
 
@@ -411,6 +443,20 @@ def build_world(app, make_agency, make_user) -> World:
         return World(forum=forum, mentor_request_id=mentor_request_id, mentorship_id=mentorship_id, programme_id=programme_id, people=people, request_id=request.id, message_id=message.id, topic_id=topic_id, notice_id=notice.id,
                      token_id=token.id, slot_id=slot_id, calendar_secret=calendar_secret, event_id=event_id, import_id=import_id,
                      session_id=session_id)
+
+
+#: The id (a UUID) of home's public activity, which /activities/<uuid> serves.
+ACTIVITY_ID = "7d3c1f1e-0b5a-4f0e-9a53-2f6a1e1c0f11"
+
+
+def _public_activity(agency_id: int) -> None:
+    """A Create that agency "home" sent, in its outbox."""
+    from cop.federation.models import Activity
+
+    uri = f"http://cop.test/activities/{ACTIVITY_ID}"
+    payload = {"id": uri, "type": "Create", "actor": "http://cop.test/agencies/home", "object": "http://cop.test/case-studies/home"}
+    _db.session.add(Activity(uri=uri, agency_id=agency_id, activity_type="Create", object_uri=payload["object"], payload=payload))
+    _db.session.commit()
 
 
 def _mentoring(people: dict[str, int]) -> tuple[int, int, int]:
@@ -540,6 +586,7 @@ def url_arguments(world: World) -> dict[str, object]:
         **world.forum,
         # Any string: a bad token gets a clear 400 page, which is the page anyone may see.
         "token": "not-a-real-token",
+        "activity_id": ACTIVITY_ID,
     }
 
 

@@ -33,6 +33,10 @@ SCOPES = {
     ("mentoring_api.ask", "POST"): "write",
     ("mentoring_api.accept", "POST"): "write",
     ("mentoring_api.decline", "POST"): "write",
+    # federation: following out
+    ("federation_api.list_following", "GET"): "read",
+    ("federation_api.follow", "POST"): "write",
+    ("federation_api.unfollow", "DELETE"): "write",
 }
 #: The status class each kind of caller meets at each level.
 EXPECTED = {
