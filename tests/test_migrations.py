@@ -315,3 +315,110 @@ def test_forum_upgrades_a_populated_database_and_goes_down_without_touching_the_
     assert snapshot(KEPT_ABOVE_0001) == before
     migrate_to("head")
     assert FORUM_TABLES <= table_names() and rows("forum_threads") == []
+
+
+#: The tables 0020 creates.
+FEDERATION_TABLES = {"federation_actor_keys", "federation_remote_actors", "federation_followers", "federation_following",
+                     "federation_activities", "federation_deliveries", "federation_inbox", "federation_blocked_domains"}
+#: The columns 0020 adds to tables that were already there.
+FEDERATION_COLUMNS = {"agencies": {"remote_actor_id", "approves_followers"},
+                      "case_studies": {"remote_uri", "remote_url", "remote_content"},
+                      "events": {"remote_uri", "remote_url"}}
+#: What was stored before federation, and must be exactly as it was after 0020 goes down.
+KEPT_ABOVE_0019 = (*KEPT_ABOVE_0001, "case_studies", "case_study_topics", "events", "event_topics", "search_entries")
+
+
+def test_federation_upgrades_a_populated_database_and_goes_down_leaving_only_what_was_there(migrating_app):
+    """0020 gives agencies, case studies and events already here the local defaults; remote actors, follows,
+    deliveries and remote content can be stored at once; going down removes federation's tables and columns and
+    the remote agencies, case studies and events (with their search entries), and leaves everything else as it was."""
+    from cop.agencies.models import Agency
+    from cop.casestudies.models import CaseStudy
+    from cop.clock import utcnow
+    from cop.events.models import Event
+    from cop.federation import remote_content
+    from cop.federation.models import Activity, Delivery, Follower, Following, RemoteActor
+    from cop.text.models import Topic
+
+    migrate_to("0019")
+    home_id, writer_id = home_and_writer()
+    now = utcnow()
+    with db.engine.connect() as conn:
+        area_id = conn.execute(sa.text("SELECT id FROM service_areas ORDER BY id LIMIT 1")).scalar_one()
+        topic_id = conn.execute(sa.text("SELECT id FROM topics ORDER BY id LIMIT 1")).scalar_one()
+    case_study_id = insert("case_studies", slug="floods", title="Floods", summary="A crisis channel.", agency_id=home_id,
+                           service_area_id=area_id, level="303", challenge="Floods.", approach="A channel.",
+                           results="Fewer calls.", lessons="Start early.", differently="", resources="", links=[],
+                           licence="CC-BY-4.0", status="published", review_comment="", revision=1,
+                           created_by_id=writer_id, reviewed_by_id=writer_id, created_at=now, updated_at=now,
+                           submitted_at=now, published_at=now)
+    insert("case_study_topics", case_study_id=case_study_id, topic_id=topic_id)
+    event_id = insert("events", slug="surgery", title="Social media surgery", description="Bring your phone.",
+                      kind="surgery", agency_id=home_id, contact_email="", starts_at=now + timedelta(days=7),
+                      ends_at=now + timedelta(days=7, hours=2), time_zone="Europe/London", all_day=False,
+                      repeat_interval=1, repeat_monthly_by="weekday", series_ends_at=now + timedelta(days=7, hours=2),
+                      venue_name="Town hall", venue_address="1 High Street", online_url="", going_count=0,
+                      currency="GBP", payment_details="", registration_open=True, status="scheduled",
+                      status_reason="", sequence=0, created_by_id=writer_id, created_at=now, updated_at=now)
+    insert("event_topics", event_id=event_id, topic_id=topic_id)
+    insert("agency_domains", agency_id=home_id, domain="home.example")
+    newcomer_id = insert("users", email="n@home.example", display_name="Nia Newcomer", password_hash="x", email_verified_at=now,
+                         site_role="member", is_active=True, job_title="Officer", bio="", level="101", region="",
+                         time_zone="UTC", open_to_mentoring=False, mentoring_capacity=0, is_agency_admin=False,
+                         created_at=now, updated_at=now, mentoring_format="either", mentoring_paused=False, mentees_count=0)
+    insert("join_requests", user_id=newcomer_id, agency_id=home_id, status="pending", message="I started here.", created_at=now)
+    for kind, object_id, title in (("case_study", case_study_id, "Floods"), ("event", event_id, "Social media surgery")):
+        insert("search_entries", kind=kind, object_id=object_id, title=title, body="", updated_at=now)
+    before = snapshot(KEPT_ABOVE_0019)
+    empty = [table for table, found in before.items() if not found]
+    assert not empty, f"the test data should fill every table it checks; empty: {empty}"
+
+    migrate_to("head")
+    home, case_study, event = db.session.get(Agency, home_id), db.session.get(CaseStudy, case_study_id), db.session.get(Event, event_id)
+    assert (home.approves_followers, home.remote_actor_id, home.is_remote) == (False, None, False)
+    assert (case_study.remote_uri, case_study.remote_url, case_study.remote_content) == (None, "", "")
+    assert (event.remote_uri, event.remote_url) == (None, "")
+
+    origin = "https://cop.example.org"
+    remote = RemoteActor(uri=f"{origin}/agencies/bristol", domain="cop.example.org", actor_type="Group",
+                         preferred_username="bristol", name="Bristol City Council", inbox=f"{origin}/agencies/bristol/inbox",
+                         shared_inbox=f"{origin}/inbox")
+    fan = RemoteActor(uri="https://mastodon.example/users/fan", domain="mastodon.example", inbox="https://mastodon.example/users/fan/inbox")
+    db.session.add_all([remote, fan])
+    db.session.flush()
+    follow = {"id": "https://mastodon.example/follows/1", "type": "Follow", "actor": fan.uri, "object": "http://cop.test/agencies/home"}
+    sent = Activity(uri="http://cop.test/activities/1", agency_id=home_id, activity_type="Create",
+                    object_uri="http://cop.test/case-studies/floods", payload={"type": "Create"})
+    db.session.add_all([
+        Follower(agency_id=home_id, remote_actor_id=fan.id, follow_uri=follow["id"], follow_activity=follow, state="accepted"),
+        Following(agency_id=home_id, remote_actor_id=remote.id, follow_uri="http://cop.test/activities/0", state="accepted"),
+        sent, Delivery(activity=sent, inbox=fan.inbox, domain=fan.domain, status="failed", attempts=9, last_error="Timed out."),
+    ])
+    home.approves_followers = True
+    remote_case_study = remote_content.store_case_study(remote, {
+        "id": f"{origin}/case-studies/bins", "type": "Article", "name": "Bin days on Mastodon", "summary": "<p>Bins.</p>",
+        "content": "<h2>Challenge</h2><p>Missed bins.</p>", "published": "2026-11-01T09:00:00Z",
+        "tag": [{"type": "Hashtag", "name": "#" + db.session.get(Topic, topic_id).name.replace(" ", "")}],
+    })
+    remote_event = remote_content.store_event(remote, {
+        "id": f"{origin}/events/camp", "type": "Event", "name": "Bristol BarCamp", "content": "<p>Pitch a session.</p>",
+        "startTime": "2027-03-06T09:00:00+00:00", "endTime": "2027-03-06T17:00:00+00:00", "timezone": "Europe/London",
+        "category": "NETWORKING", "ical:uid": f"{origin}/events/camp",
+    })
+    db.session.commit()
+    remote_agency_id = remote_case_study.agency_id
+    assert db.session.get(Agency, remote_agency_id).is_remote and remote_event.agency_id == remote_agency_id
+    assert {(r["kind"], r["object_id"]) for r in rows("search_entries")} >= {("case_study", remote_case_study.id), ("event", remote_event.id)}
+    assert rows("case_study_topics") != before["case_study_topics"], "the remote case study should have a topic to lose"
+    assert all(rows(table) for table in FEDERATION_TABLES - {"federation_actor_keys", "federation_inbox", "federation_blocked_domains"})
+
+    migrate_to("0019", down=True)
+    assert table_names().isdisjoint(FEDERATION_TABLES)
+    inspector = sa.inspect(db.engine)
+    for table, added in FEDERATION_COLUMNS.items():
+        assert {c["name"] for c in inspector.get_columns(table)}.isdisjoint(added), f"{table} kept federation's columns"
+    assert snapshot(KEPT_ABOVE_0019) == before
+
+    migrate_to("head")
+    assert FEDERATION_TABLES <= table_names() and rows("federation_remote_actors") == []
+    assert db.session.get(Agency, home_id).approves_followers is False
