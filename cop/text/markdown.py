@@ -74,12 +74,17 @@ def markdown_to_text(source: str | None) -> str:
 
 def sanitise_html(source: str | None) -> Markup:
     """HTML from elsewhere (another server's article) kept to what rendered Markdown may hold: the same tags,
-    attributes and link schemes, so it is as safe in a page as a member's own writing."""
+    attributes and link schemes, so it is as safe in a page as a member's own writing.
+
+    Its section headings are the exception: a whole story from elsewhere stands under the page's own h1, so
+    its h2s are kept (and an h1 of its own becomes an h2) where a member's Markdown starts at h3.
+    """
     if not source:
         return Markup("")
+    source = _H1.sub(lambda m: f"<{m.group(1)}h2", source)
     clean = nh3.clean(
         source,
-        tags=_ALLOWED_TAGS,
+        tags=_ALLOWED_TAGS | {"h2"},
         clean_content_tags={"script", "style"},
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -88,6 +93,7 @@ def sanitise_html(source: str | None) -> Markup:
     return Markup(clean)
 
 
+_H1 = re.compile(r"<(/?)h1(?=[\s>/])", re.IGNORECASE)
 _BLOCK_END = re.compile(r"</(?:p|div|h\d|li|pre|blockquote|tr|ul|ol|table)\s*>|<br\s*/?>", re.IGNORECASE)
 _LINK = re.compile(r'<a href="([^"]+)"[^>]*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
 

@@ -1,4 +1,4 @@
-from cop.text.markdown import render_markdown
+from cop.text.markdown import html_to_text, render_markdown, sanitise_html
 from cop.text.slugs import is_slug, slugify
 
 
@@ -41,3 +41,17 @@ def test_rendered_markdown_on_a_page_is_wrapped_for_the_design_system(client, ma
     user_id = make_user(bio="## My work\n\n- a [link](https://example.org)")
     page = client.get(f"/people/{user_id}").get_data(as_text=True)
     assert '<div class="govuk-body cop-prose"><h4>My work</h4>' in page.replace("\n", "")
+
+
+def test_html_from_elsewhere_keeps_its_sections_and_loses_what_runs():
+    clean = str(sanitise_html('<h1>Title</h1><h2 onclick="x()">The challenge</h2><p>Closures<script>steal()</script>'
+                              '<a href="javascript:alert(1)">here</a> <img src="https://x.example/t.gif"></p>'))
+    assert clean.startswith("<h2>Title</h2><h2>The challenge</h2>")
+    assert "script" not in clean and "steal" not in clean and "javascript" not in clean
+    assert "onclick" not in clean and "<img" not in clean
+
+
+def test_html_from_elsewhere_as_text_keeps_blocks_apart_and_links_readable():
+    text = html_to_text('<h2>The challenge</h2><p>Closures <a href="https://x.example/">surprised</a> drivers.</p>'
+                        '<ul><li>One</li><li>Two</li></ul>')
+    assert text == "The challenge\n\nClosures surprised (https://x.example/) drivers.\n\n- One\n\n- Two"
