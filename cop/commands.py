@@ -114,7 +114,8 @@ def seed_demo_command() -> None:
         f"Demo community ready: {summary.agencies_added} agencies and {summary.people_added} people added "
         f"({summary.agencies_total} agencies and {summary.people_total} people in all); "
         f"{summary.case_studies_added} case studies added ({summary.case_studies_total} in all); "
-        f"{summary.events_added} events and {summary.mentorships_added} mentorships added; {summary.threads_added} forum threads added."
+        f"{summary.events_added} events and {summary.mentorships_added} mentorships added; {summary.threads_added} forum threads added; "
+        f"{summary.remote_items_added} case studies and events from another server added."
     )
     click.echo("Demo sign-ins (password for each: " + summary.password + "):")
     for label, email in summary.sign_ins:

@@ -84,6 +84,7 @@ class SeedSummary:
     events_added: int = 0
     mentorships_added: int = 0
     threads_added: int = 0
+    remote_items_added: int = 0
     password: str = DEMO_PASSWORD
     sign_ins: list[tuple[str, str]] = field(default_factory=list)
 
@@ -188,8 +189,12 @@ def seed_demo(progress: Callable[[int], object] = lambda n: None) -> SeedSummary
         from cop.forum.demo import seed_forum
 
         summary.threads_added = seed_forum(rng)
-    summary.agencies_total = db.session.scalar(sa.select(sa.func.count(Agency.id))) or 0
-    summary.case_studies_total = db.session.scalar(sa.select(sa.func.count(CaseStudy.id))) or 0
+    from cop.federation.demo import seed_federation
+
+    summary.remote_items_added = seed_federation()
+    # The totals are of what is here; what arrived from other servers is counted on its own.
+    summary.agencies_total = db.session.scalar(sa.select(sa.func.count(Agency.id)).where(Agency.remote_actor_id.is_(None))) or 0
+    summary.case_studies_total = db.session.scalar(sa.select(sa.func.count(CaseStudy.id)).where(CaseStudy.remote_uri.is_(None))) or 0
     summary.people_total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0
     return summary
 

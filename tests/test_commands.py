@@ -54,12 +54,31 @@ def test_create_user(runner, app):
     assert count(app, User) == 1
 
 
+def federation_rows(app) -> dict[str, int]:
+    """How many rows each federation table holds, and how many remote agencies, case studies and events there are."""
+    from cop.casestudies.models import CaseStudy
+    from cop.events.models import Event
+    from cop.extensions import db
+    from cop.federation import models
+
+    with app.app_context():
+        found = {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                 for model in (models.ActorKey, models.RemoteActor, models.Follower, models.Following, models.Activity,
+                               models.Delivery, models.InboxItem)}
+        for name, column in (("remote agencies", Agency.remote_actor_id), ("remote case studies", CaseStudy.remote_uri),
+                             ("remote events", Event.remote_uri)):
+            found[name] = db.session.scalar(sa.select(sa.func.count()).where(column.is_not(None)))
+    return found
+
+
 def test_seed_demo_is_idempotent(runner, app):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "admin@cop.example" in result.output and "password for each" in result.output
-    agencies, people = count(app, Agency), count(app, User)
-    assert agencies == 12 and people == PEOPLE_COUNT
+    assert "3 case studies and events from another server added" in result.output
+    agencies, people, federation = count(app, Agency), count(app, User), federation_rows(app)
+    assert agencies == 12 + 1 and people == PEOPLE_COUNT, "twelve agencies here and one on another instance"
+    assert federation["remote agencies"] == 1 and federation["remote case studies"] == 2 and federation["remote events"] == 1
     with app.app_context():
         from cop.extensions import db
 
@@ -70,7 +89,8 @@ def test_seed_demo_is_idempotent(runner, app):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0
     assert "0 agencies and 0 people added" in result.output and "0 case studies added" in result.output
-    assert (count(app, Agency), count(app, User)) == (agencies, people)
+    assert "0 case studies and events from another server added" in result.output
+    assert (count(app, Agency), count(app, User), federation_rows(app)) == (agencies, people, federation)
 
 
 def test_seed_demo_adds_a_library_of_case_studies_in_every_state(runner, app, client):
@@ -80,8 +100,9 @@ def test_seed_demo_adds_a_library_of_case_studies_in_every_state(runner, app, cl
     with app.app_context():
         from cop.extensions import db
 
-        statuses = dict(db.session.execute(sa.select(CaseStudy.status, sa.func.count()).group_by(CaseStudy.status)).all())
-        agencies = db.session.scalar(sa.select(sa.func.count(sa.distinct(CaseStudy.agency_id))))
+        local = CaseStudy.remote_uri.is_(None)
+        statuses = dict(db.session.execute(sa.select(CaseStudy.status, sa.func.count()).where(local).group_by(CaseStudy.status)).all())
+        agencies = db.session.scalar(sa.select(sa.func.count(sa.distinct(CaseStudy.agency_id))).where(local))
         revisions = db.session.scalar(sa.select(sa.func.count(CaseStudyRevision.id)))
     assert statuses["published"] >= 40 and statuses["draft"] >= 2 and statuses["in_review"] == 1 and statuses["returned"] == 1
     assert agencies == 12 and revisions == statuses["published"]
@@ -243,3 +264,48 @@ def test_seed_demo_adds_a_forum_with_work_for_the_moderators(runner, app):
         assert {"hide", "lock", "pin", "trust"} <= set(db.session.scalars(sa.select(ModerationAction.kind)))
         assert db.session.scalar(sa.select(sa.func.count(Thread.id)).where(Thread.opens_at.is_not(None))) == 5
     assert "0 forum threads added" in runner.invoke(args=["seed-demo"]).output
+
+
+def test_seed_demo_shows_federation_without_the_network(runner, app, client, monkeypatch):
+    """Leeds follows an agency on another instance whose case studies and event are here, and has a follower waiting
+    for approval; the Ministry has a Mastodon follower, a delivery to whom failed for good; seeding contacts no
+    server, leaves nothing to send and makes no key."""
+    from cop import outbound
+    from cop.casestudies.models import CaseStudy
+    from cop.demo import DEMO_PASSWORD
+    from cop.events.models import Event
+    from cop.federation.models import Delivery
+
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"the demo tried to reach another server: {args}")
+
+    monkeypatch.setattr(outbound, "fetch", no_network)
+    monkeypatch.setattr(outbound, "post", no_network)
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    federation = federation_rows(app)
+    assert federation["federation_actor_keys"] == 0 and federation["federation_inbox"] == 0
+    assert (federation["federation_remote_actors"], federation["federation_followers"], federation["federation_following"]) == (3, 2, 1)
+    with app.app_context():
+        from cop.extensions import db
+
+        assert set(db.session.scalars(sa.select(Delivery.status))) == {"delivered", "failed"}, "nothing waits to be sent"
+        leeds = db.session.scalar(sa.select(Agency).where(Agency.slug == "leeds-city-council"))
+        assert leeds.approves_followers
+        remote_case_study = db.session.scalar(sa.select(CaseStudy).where(CaseStudy.remote_uri.is_not(None)).order_by(CaseStudy.id))
+        remote_event = db.session.scalar(sa.select(Event).where(Event.remote_uri.is_not(None)))
+        assert remote_case_study.topics and remote_event.venue_name == "City Hall" and remote_event.kind == "meetup"
+        case_study_path, event_path = f"/case-studies/{remote_case_study.slug}", f"/events/{remote_event.slug}"
+
+    assert "cop.example.org" in client.get(case_study_path).get_data(as_text=True)
+    assert client.get(event_path).status_code == 200
+    found = client.get("/case-studies?q=clean+air").get_data(as_text=True).replace("<mark>", "").replace("</mark>", "")
+    assert "Clean Air Zone: answering questions before they were asked" in found
+
+    assert client.post("/auth/login", data={"email": "priya.shah@leeds.example", "password": DEMO_PASSWORD}).status_code == 302
+    page = client.get("/agencies/leeds-city-council/federation").get_data(as_text=True)
+    assert "ravi@social.example" in page and "bristol-city-council@cop.example.org" in page
+    admin = app.test_client()
+    assert admin.post("/auth/login", data={"email": "admin@cop.example", "password": DEMO_PASSWORD}).status_code == 302
+    page = admin.get("/admin/federation").get_data(as_text=True)
+    assert "Deliveries that failed (1)" in page and "mastodon.example could not be reached" in page
+    assert "jo@mastodon.example" in admin.get("/agencies/mhclg/federation").get_data(as_text=True)
