@@ -81,6 +81,10 @@ def seed(app) -> None:
         db.session.remove()
 
 
+#: The live apps by base URL, for tests that seed what no page makes (content from another server, say).
+LIVE_APPS: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None) -> Iterator[str]:
     """The seeded app, CSRF on, served from a thread on a free port; yields its base URL.
@@ -104,6 +108,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None)
     # Links in mail must lead back to this server, as in production they lead to the public site.
     app.config["COP_BASE_URL"] = url
     seed(app)
+    LIVE_APPS[url] = app
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
     thread.start()
     try:
@@ -112,9 +117,16 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None)
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        LIVE_APPS.pop(url, None)
         empty_database(app)
         if own_database:
             drop_postgres_database(own_database)
+
+
+@pytest.fixture()
+def live_flask_app(live_app: str) -> Any:
+    """The live app itself: enter its app_context() to add rows its pages then show."""
+    return LIVE_APPS[live_app]
 
 
 @pytest.fixture(scope="session")

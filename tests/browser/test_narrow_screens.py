@@ -14,8 +14,9 @@ pytestmark = pytest.mark.browser
 PUBLIC = ["/", "/people", "/agencies", "/case-studies", "/events", "/api/v1/docs", "/accessibility", "/auth/login", "/auth/register"]
 LEEDS_ADMIN_PAGES = ["/agencies/leeds-city-council", "/agencies/leeds-city-council/requests", "/agencies/leeds-city-council/edit",
                      "/profile", "/notifications", "/account/notifications", "/case-studies/new", "/case-studies/yours", "/account/tokens",
-                     "/events/new", "/account/calendar"]
-SITE_ADMIN_PAGES = ["/admin", "/admin/users", "/admin/outbox", "/admin/topics", "/agencies/new"]
+                     "/events/new", "/account/calendar", "/agencies/leeds-city-council/federation"]
+SITE_ADMIN_PAGES = ["/admin", "/admin/users", "/admin/outbox", "/admin/topics", "/agencies/new", "/admin/federation",
+                    "/admin/federation/blocks", "/admin/federation/inbox"]
 
 
 def narrow_page(browser: Browser, base_url: str, axe_check) -> tuple[Page, list[str]]:
