@@ -4,6 +4,7 @@ implementation both ways, and the requests they must refuse."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import base64
 import re
 from datetime import datetime, timedelta, timezone
@@ -51,7 +52,9 @@ def bovine_verifies(method: str, url: str, headers: dict[str, str], body: bytes 
         return body or b""
 
     checker = SignatureChecker(key_for)
-    return asyncio.run(checker.validate_signature(method, url, {k.lower(): v for k, v in headers.items()}, read_body))
+    # A thread of its own: in a process that has driven the browser, this thread already runs an event loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, checker.validate_signature(method, url, {k.lower(): v for k, v in headers.items()}, read_body)).result()
 
 
 # ---------------------------------------------------------------- our own round trip
