@@ -10,6 +10,7 @@ token; errors are JSON (cop.site.errors), with every field's problem under ``fie
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 
@@ -57,6 +58,37 @@ class Api(flask_smorest.Api):
 
     def _register_error_handlers(self) -> None:
         """cop.site.errors answers errors, as JSON under /api/."""
+
+    # The document of every view is written the first time the spec is read, not when each blueprint is
+    # registered: describing some seventy views takes longer than building the rest of the app, and most
+    # apps (each test's, each worker that is never asked for /api/v1/openapi.json) never read it.
+
+    @property
+    def spec(self) -> Any:
+        pending = self.__dict__.get("_undocumented")
+        if pending:
+            with _DOCUMENTING:
+                pending, self._undocumented = self._undocumented, []
+                for blueprint, name, parameters in pending:
+                    blueprint.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blueprint.description})
+        return self.__dict__.get("_spec")
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+        self._undocumented: list[tuple[Any, str, Any]] = []
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """Register a blueprint's routes now, and its views in the document when the document is first read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+
+
+#: One writer of the document at a time: two first readers at once would describe every view twice.
+_DOCUMENTING = threading.Lock()
 
 
 api = Api()
