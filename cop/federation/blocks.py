@@ -77,7 +77,10 @@ def is_blocked(domain_or_url: str) -> bool:
     try:
         domain = normalise_domain(domain_or_url)
     except ServiceError:
-        return False
+        # A host no domain can be (a_b.spam.example) still resolves under wildcard DNS: the blocks above it hold.
+        domain = _host_of(domain_or_url or "")
+        if not domain:
+            return False
     return _block_covering(domain) is not None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -115,9 +116,10 @@ def nesting_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
 
 
 def _unstorable_text(document: Any) -> bool:
-    """True when a string anywhere in a parsed document holds a NUL or half of a surrogate pair.
+    """True when a string anywhere in a parsed document holds a NUL or half of a surrogate pair, or a number is
+    not finite (json.loads reads NaN, Infinity and 1e999).
 
-    PostgreSQL refuses both in text, so an activity holding them could be stored but never processed.
+    PostgreSQL refuses all of them in text and JSON, so an activity holding them could not be stored.
     """
     pending = [document]
     while pending:
@@ -129,6 +131,8 @@ def _unstorable_text(document: Any) -> bool:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 return True
+        elif isinstance(value, float) and not math.isfinite(value):
+            return True
         elif isinstance(value, dict):
             pending.extend(value.keys())
             pending.extend(value.values())
@@ -152,7 +156,7 @@ def parse_activity(body: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise InboxRefusal(400, "The body must be a JSON object (an activity).")
     if _unstorable_text(document):
-        raise InboxRefusal(400, "The activity holds characters that are not text (a NUL, or half a surrogate pair).")
+        raise InboxRefusal(400, "The activity holds what is not text or a number (a NUL, half a surrogate pair, NaN or Infinity).")
     missing = [name for name in ("type", "actor", "id") if not document.get(name)]
     if missing:
         raise InboxRefusal(400, f"The activity has no {', no '.join(missing)}.")

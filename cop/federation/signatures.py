@@ -169,7 +169,7 @@ def parse_signature_header(value: str) -> SignatureParams:
     numbers: dict[str, Optional[int]] = {}
     for name in ("created", "expires"):
         raw = found.get(name)
-        if raw is not None and not re.fullmatch(r"\d{1,12}", raw):
+        if raw is not None and not re.fullmatch(r"\d{1,10}", raw):
             raise SignatureError(f"The {name} parameter of the Signature header is not a time.", 400)
         numbers[name] = int(raw) if raw is not None else None
     # The draft's default when headers is left out; a bare Date-only signature then fails the checks below.

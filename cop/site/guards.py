@@ -100,7 +100,7 @@ def unreadable_request() -> bool:
     """True when the path, the query or a form in this request is not readable text."""
     if "\x00" in request.path or not _query_is_readable(request.query_string):
         return True
-    if request.method in ("POST", "PUT", "PATCH") and not _view_reads_own_body() and not _form_is_readable():
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not _view_reads_own_body() and not _form_is_readable():
         return True
     return False
 

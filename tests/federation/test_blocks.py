@@ -93,6 +93,14 @@ def test_only_site_admins_block_and_unblock(app, make_user, admin, role: str) ->
         assert blocks.is_blocked("spam.example")
 
 
+@pytest.mark.parametrize("host", ["a_b.spam.example", "https://xn--a.spam.example/actor", "x" * 64 + ".spam.example"])
+def test_a_host_no_domain_can_be_is_still_covered_by_the_block_above_it(app, admin, host: str) -> None:
+    block(app, admin, "spam.example")
+    with app.app_context():
+        assert blocks.is_blocked(host)
+        assert not blocks.is_blocked(host.replace("spam.example", "fine.example"))
+
+
 def test_the_command_line_may_block(app) -> None:
     assert block(app, None, "spam.example") == "spam.example"
 

@@ -194,8 +194,10 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(app, client, home) -> No
         (json.dumps({"type": "Follow", "actor": REMOTE.uri, "object": HOME}).encode(), "no id"),
         (json.dumps({"id": f"{REMOTE.origin}/a/1", "type": "Follow", "actor": REMOTE.uri, "object": "\u0000"}).encode(), "not text"),
         (json.dumps({"id": f"{REMOTE.origin}/a/1", "type": ["Follow"], "actor": REMOTE.uri}).encode(), "single name"),
+        (f'{{"id": "{REMOTE.origin}/a/1", "type": "Follow", "actor": "{REMOTE.uri}", "object": "{HOME}", "n": NaN}}'.encode(), "NaN or Infinity"),
+        (f'{{"id": "{REMOTE.origin}/a/1", "type": "Follow", "actor": "{REMOTE.uri}", "object": "{HOME}", "n": 1e999}}'.encode(), "NaN or Infinity"),
     ],
-    ids=["deep-array", "deep-object", "malformed", "array", "not-utf8", "no-id", "nul", "type-list"],
+    ids=["deep-array", "deep-object", "malformed", "array", "not-utf8", "no-id", "nul", "type-list", "nan", "overflowing-number"],
 )
 def test_bad_json_is_400(app, client, home, body, words) -> None:
     REMOTE.store(app)

@@ -269,6 +269,11 @@ def test_a_cop_event_keeps_its_kind_and_its_ical_uid(db, actor):
     assert without_uid.import_uid == "https://mobilizon.example/events/3"
 
 
+def test_an_event_claiming_a_uid_of_this_site_keeps_its_own_id_instead(db, actor):
+    event = remote_content.store_event(actor, mobilizon_event("https://mobilizon.example/events/4", **{"ical:uid": "event-1@COP.test"}))
+    assert event.import_uid == "https://mobilizon.example/events/4"
+
+
 def test_hostile_events_never_break_the_tables_rules(db, actor):
     event = remote_content.store_event(actor, mobilizon_event(
         name="\x00" + "e" * 10_000, content="<script>steal()</script><p>fine</p>" + "d" * 30_000,

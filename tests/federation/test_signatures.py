@@ -117,6 +117,14 @@ def test_hs2019_may_sign_created_instead_of_date() -> None:
         verify(headers, now=NOW + timedelta(hours=13))
 
 
+@pytest.mark.parametrize("name", ["created", "expires"])
+def test_a_time_past_any_calendar_is_a_malformed_header(name: str) -> None:
+    header = f'keyId="{KEY_ID}",algorithm="hs2019",{name}=999999999999,headers="(request-target) host (created)",signature="AAAA"'
+    with pytest.raises(SignatureError, match="not a time") as caught:
+        parse_signature_header(header)
+    assert caught.value.status == 400
+
+
 def test_a_header_sent_twice_is_signed_as_its_values_joined() -> None:
     from werkzeug.datastructures import Headers
 

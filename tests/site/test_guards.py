@@ -97,6 +97,17 @@ def test_page_one_of_an_empty_list_is_there(client, as_user):
         assert client.get(path).status_code == 200
 
 
+def test_nul_in_the_body_of_a_delete_is_refused_before_any_route_reads_it(client, as_user, make_token):
+    secret = make_token(as_user("agency_admin"))
+    response = client.delete("/api/v1/agencies/home/following", json={"handle": "york\u0000@cop.example"},
+                             headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 400
+    # Without the NUL the same request reaches the API, which has no such follow.
+    response = client.delete("/api/v1/agencies/home/following", json={"handle": "york@cop.example"},
+                             headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 404
+
+
 def test_json_nested_past_the_parsers_recursion_limit_is_a_clear_400_not_a_server_error(client):
     response = client.post("/login", data=b"[" * 100_000, content_type="application/json")
     assert response.status_code == 400
