@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from cop.accounts.models import User
+from cop.agencies.services import refuse_if_remote
 from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.events.importing import ImportedEvent, ImportProblem, parse_calendar
@@ -57,8 +58,7 @@ def imports_of(agency_id: int) -> list[CalendarImport]:
 
 def add_import(actor: Any, agency: Any, url: str) -> CalendarImport:
     """Subscribe the agency to another calendar's address; the first poll is due at once."""
-    if agency.is_remote:
-        raise PermissionDenied(f"{agency.name} is on {agency.origin}; it can only be managed there.")
+    refuse_if_remote(agency)
     if not can_manage_imports(actor, agency.id):
         raise PermissionDenied(f"Only admins of {agency.name} can choose the calendars it imports.")
     url = (url or "").strip()

@@ -14,7 +14,7 @@ from werkzeug.http import is_resource_modified
 from cop.cache import public_page
 from cop.clock import utcnow
 from cop.errors import ServiceError
-from cop.events import calendars, feeds, finding, forms, occurrences, registrations, services
+from cop.events import board, calendars, feeds, finding, forms, occurrences, registrations, services
 from cop.events import imports as event_imports
 from cop.events.models import KINDS, MONTHLY_BY, REGISTRATION_STATUSES, REPEATS, STATUSES, CalendarImport, Event, SurgerySlot
 from cop.extensions import db
@@ -119,7 +119,9 @@ def event(slug: str):
     actor = _actor()
     feed_url = external_url("events.event_feed", slug=event.slug)
     manager = services.can_manage(actor, event)
-    slots = registrations.slots_for(event) if event.kind == "surgery" else []
+    # A surgery from another server books its slots there.
+    has_slots = event.kind == "surgery" and not event.is_remote
+    slots = registrations.slots_for(event) if has_slots else []
     return render_template(
         "events/event.html",
         event=event,
@@ -133,7 +135,8 @@ def event(slug: str):
         registration_words=REGISTRATION_STATUSES,
         manager=manager,
         can_import=event_imports.can_manage_imports(actor, event.agency_id),
-        has_board=event.kind in ("barcamp", "unconference"),
+        has_board=board.has_board(event),
+        has_slots=has_slots,
         slots=slots,
         feed_url=feed_url,
         links=finding.subscribe_links(feed_url, event.title),

@@ -55,9 +55,8 @@ def _refuse_unreachable_target(actor_uri: str) -> None:
 
 def follow_remote(actor_user: Any, agency: Any, handle: str) -> Following:
     """An agency here follows an actor on another server; the Follow is sent after commit (agency and site admins)."""
+    # A remote agency is managed on its own server: require_agency_manager refuses it.
     require_agency_manager(actor_user, agency)
-    if agency.is_remote:
-        raise ServiceError(f"{agency.name} is on another server; only agencies on this site can follow from here.")
     host = handle_host(handle)
     if host == uris.host():
         raise ServiceError("That agency is on this site: follow it here, from its own page.", field="handle")
@@ -159,8 +158,6 @@ def set_approves_followers(actor_user: Any, agency: Any, approves: bool) -> list
     """Whether the agency approves each new follower by hand (agency and site admins). Turned off, those waiting
     are approved now, as they would have been had they asked after; returns them."""
     require_agency_manager(actor_user, agency)
-    if agency.is_remote:
-        raise ServiceError(f"{agency.name} is on another server; its followers are its own server's business.")
     agency.approves_followers = bool(approves)
     approved: list[Follower] = []
     if not approves:

@@ -34,6 +34,7 @@ from cop.events.models import SEARCH_KIND as EVENT_SEARCH_KIND
 from cop.casestudies.models import SEARCH_KIND as CASE_STUDY_SEARCH_KIND
 from cop.events.services import calendar_view, index_event
 from cop.extensions import db, insert_unless_present
+from cop.federation import uris
 from cop.federation.models import MAX_URI_LENGTH, RemoteActor
 from cop.text import search
 from cop.text.markdown import html_to_text, sanitise_html, strip_html
@@ -285,6 +286,20 @@ def _stored(model: type, uri: str, actor: RemoteActor) -> Any:
     return row
 
 
+def _add_new(row: Any, uri: str, actor: RemoteActor) -> Any:
+    """Add a new case study or event for an object: the row itself, or, when the same object arrived twice at
+    once and the other copy was kept, that stored copy (to be brought up to date instead)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        stored = _stored(type(row), uri, actor)
+        if stored is None:
+            raise
+        return stored
+    return row
+
+
 def store_case_study(actor: RemoteActor, obj: dict[str, Any]) -> CaseStudy:
     """Keep an Article from a remote actor as a published case study of its agency (or bring it up to date)."""
     uri = _object_id(actor, obj)
@@ -310,18 +325,12 @@ def store_case_study(actor: RemoteActor, obj: dict[str, Any]) -> CaseStudy:
             differently="", resources="", **values,
         )
         case_study.topics = topics
-        try:
-            with db.session.begin_nested():
-                db.session.add(case_study)
-        except sa.exc.IntegrityError:
-            # The same object arrived twice at once: the other copy was kept; bring it up to date instead.
-            case_study = _stored(CaseStudy, uri, actor)
-            if case_study is None:
-                raise
-        else:
+        kept = _add_new(case_study, uri, actor)
+        if kept is case_study:
             index_case_study(case_study)
             log.info("stored case study %s from %s", case_study.slug, actor.uri)
             return case_study
+        case_study = kept
     for key, value in values.items():
         setattr(case_study, key, value)
     case_study.archived_at = None
@@ -447,7 +456,7 @@ def store_event(actor: RemoteActor, obj: dict[str, Any]) -> Event:
     now = utcnow()
     if event is None:
         agency = ensure_remote_agency(actor)
-        uid = (_text(obj.get("ical:uid") or obj.get("uid")).strip() or uri)[:500]
+        uid = _calendar_uid(obj, uri)
         event = Event(
             agency_id=agency.id, remote_uri=uri, import_uid=uid, slug=_content_slug(values["title"], uri, Event),
             level=None, all_day=False, repeat=None, repeat_interval=1, repeat_monthly_by="weekday", repeat_until=None,
@@ -456,17 +465,12 @@ def store_event(actor: RemoteActor, obj: dict[str, Any]) -> Event:
             cancelled_at=now if values["status"] == "cancelled" else None, **values,
         )
         event.topics = topics
-        try:
-            with db.session.begin_nested():
-                db.session.add(event)
-        except sa.exc.IntegrityError:
-            event = _stored(Event, uri, actor)
-            if event is None:
-                raise
-        else:
+        kept = _add_new(event, uri, actor)
+        if kept is event:
             _index(event)
             log.info("stored event %s from %s", event.slug, actor.uri)
             return event
+        event = kept
     before = calendar_view(event)
     was_cancelled = event.is_cancelled
     for key, value in values.items():
@@ -483,6 +487,15 @@ def store_event(actor: RemoteActor, obj: dict[str, Any]) -> Event:
     _index(event)
     log.info("updated event %s from %s (sequence %s)", event.slug, actor.uri, event.sequence)
     return event
+
+
+def _calendar_uid(obj: dict[str, Any], uri: str) -> str:
+    """The UID calendars know the event by at its origin; its id when it names none, or names one of this site's
+    (which would make calendars take it for an event listed here)."""
+    uid = _text(obj.get("ical:uid") or obj.get("uid")).strip()[:500]
+    if not uid or uid.lower().endswith("@" + uris.host()):
+        return uri[:500]
+    return uid
 
 
 def _index(event: Event) -> None:

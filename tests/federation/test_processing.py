@@ -12,7 +12,7 @@ from cop.events.models import Event
 from cop.extensions import db
 from cop.federation.models import Activity, Delivery, Follower, Following, InboxItem, RemoteActor
 from cop.text.models import SearchEntry
-from tests.federation.remote_actors import Deliveries, Remote, RemoteWeb, count
+from tests.federation.remote_actors import KEY_PAIRS, Deliveries, Remote, RemoteWeb, count
 
 REMOTE = Remote("https://remote.example/groups/leeds")
 OTHER = Remote("https://other.example/users/ann", actor_type="Person")
@@ -271,6 +271,19 @@ def test_an_update_of_another_actor_is_refused(app, client, home, remote_id, web
 
     assert response.status_code == 403
     assert web.asked == []
+
+
+def test_an_update_of_another_actor_on_the_same_server_changes_nothing(app, client, home, remote_id, web) -> None:
+    neighbour = Remote(f"{REMOTE.origin}/groups/york", key_pair=KEY_PAIRS[1])
+    neighbour.store(app)
+    update = REMOTE.activity("Update", {**neighbour.document(), "name": "Hijacked"})
+
+    post(client, update)
+
+    assert item_of(app, update).status == "ignored"
+    assert web.asked == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(RemoteActor.name).where(RemoteActor.uri == neighbour.uri)) != "Hijacked"
 
 
 def test_an_actor_deleting_itself_takes_all_it_sent_and_every_follow_with_it(app, client, home, remote_id, deliveries) -> None:
