@@ -192,8 +192,17 @@ def drive(url: str, seconds: float, cookie: Optional[str] = None, headers: tuple
     return parse_wrk(output)
 
 
+def _client(app):
+    """A test client that asks as wrk does: from 127.0.0.1, with no User-Agent and no cookie jar."""
+    client = app.test_client(use_cookies=False)
+    client.environ_base.pop("HTTP_USER_AGENT", None)
+    return client
+
+
 def session_cookie(app, email: str) -> str:
-    """A Cookie header value that signs in as this person: a sign-in of their own, as logging in makes."""
+    """A Cookie header value that signs in as this person, as a browser holds it once it has shown a page: a
+    sign-in of their own, as logging in makes, and the session as the app then rewrote it (Flask-Login's mark
+    of the client and the form token). A cookie without them would be rewritten, and sent back, on every request."""
     from cop.accounts.models import User
     from cop.accounts.services import start_session
     from cop.extensions import db
@@ -203,8 +212,13 @@ def session_cookie(app, email: str) -> str:
         raise RuntimeError(f"no one has the address {email}")
     token = start_session(user, "bench")
     db.session.commit()
-    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": token, "_fresh": True})
-    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = f"{name}={app.session_interface.get_signing_serializer(app).dumps({'_user_id': token, '_fresh': True})}"
+    response = contextvars.Context().run(_client(app).get, "/", headers={"Cookie": cookie})
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(f"{name}="):
+            cookie = header.split(";", 1)[0]
+    return cookie
 
 
 def count_statements(app, path: str, cookie: Optional[str] = None) -> int:
@@ -217,7 +231,7 @@ def count_statements(app, path: str, cookie: Optional[str] = None) -> int:
         statements.append(statement)
 
     # No cookie jar: an anonymous page must be asked for as a visitor who never had a session.
-    client = app.test_client(use_cookies=False)
+    client = _client(app)
     headers = {"Cookie": cookie} if cookie else {}
     # Each request in a context of its own, as under gunicorn: the caller's app context (and its g, where
     # Flask-Login keeps who is signed in, and its database session) must not carry over into the requests.
@@ -236,6 +250,9 @@ def count_statements(app, path: str, cookie: Optional[str] = None) -> int:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     if response.status_code != 200:
         raise RuntimeError(f"{path} answered {response.status_code} {response.headers.get('Location', '')}".rstrip())
+    if cookie and "Set-Cookie" in response.headers:
+        # A browser would keep the new cookie; wrk sends the old one, and every answer would be made anew.
+        raise RuntimeError(f"{path} rewrote the session of someone already signed in: {response.headers['Set-Cookie'][:80]}")
     return len(statements)
 
 
