@@ -106,8 +106,10 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_token: str):
         from cop.accounts.services import user_for_session
+        from cop.notifications.services import with_unread_count
 
-        return user_for_session(session_token)
+        # The header's unread count comes with the person, in the one query every signed-in request makes.
+        return user_for_session(session_token, with_unread_count())
 
     # Task modules are imported here, by the same path in web and worker, so the consumer knows them.
     import cop.events.tasks  # noqa: F401

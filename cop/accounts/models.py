@@ -106,6 +106,9 @@ class User(db.Model):
 
     #: The sign-in this object was loaded for (a UserSession's token); not stored on the user.
     session_key = None
+    #: Not stored: how many notices they have not read, counted in the query that loads them for a request
+    #: (cop.notifications.services.with_unread_count); None when the query did not count.
+    unread_notices: so.Mapped[Optional[int]] = so.query_expression()
 
     def get_id(self) -> Optional[str]:
         """Flask-Login keeps this in the session and the remember cookie: the sign-in's token, never the user's id."""

@@ -95,3 +95,23 @@ def test_a_decision_reaches_the_person_who_asked(client, db, leeds, sign_in, out
     notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == asker_id))
     assert notice.title == "Your request to join Leeds City Council was approved" and notice.link == "/agencies/leeds"
     assert "You are now a member." in outbox()[-1].body
+
+
+def test_the_header_count_comes_with_the_sign_in_and_costs_no_statement_of_its_own(app, client, db, leeds, sign_in):
+    from tests.test_queries import counting_queries
+
+    admin_id, _asker_id = leeds
+    admin = db.session.get(User, admin_id)
+    for n in range(3):
+        services.notify(admin, "join_request", f"Notice {n}", "/agencies/leeds/requests")
+    db.session.commit()
+    sign_in(admin_id)
+    with counting_queries(app) as statements:
+        home = client.get("/").get_data(as_text=True)
+    assert '>3<span class="govuk-visually-hidden"> unread</span>' in home
+    counts = [s for s in statements if "count(notifications.id)" in s]
+    assert len(counts) == 1 and "user_sessions" in counts[0], "the count is a part of the sign-in's one query"
+
+    # Read one: the next page counts afresh.
+    client.get(f"/notifications/{db.session.scalar(sa.select(Notification.id).limit(1))}")
+    assert '>2<span class="govuk-visually-hidden"> unread</span>' in client.get("/").get_data(as_text=True)
