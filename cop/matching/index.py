@@ -10,6 +10,7 @@ fresh for each suggestion and passed to the engine as a mask.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any, Iterable, Optional
@@ -20,7 +21,7 @@ import sqlalchemy.orm as so
 from cop.accounts.models import User, listed, mentoring, unavailable_mentor, user_interests, user_skills
 from cop.extensions import db
 from cop.matching.engine import MentorIndex, MentorProfile, Seeker, Weights
-from cop.matching.models import MatchingState, MentorDecline, MentorRequest
+from cop.matching.models import MatchingState, MentorDecline, MentorRequest, request_skills
 from cop.text.models import Topic
 
 log = logging.getLogger(__name__)
@@ -124,11 +125,12 @@ def weights() -> Weights:
     return Weights(**current_app.config.get("COP_MATCHING_WEIGHTS", {}))
 
 
-def mentor_index() -> MentorIndex:
-    """This app's index (one per process), rebuilt first when the stamp has moved on since it was built."""
+def mentor_index(version: Optional[int] = None) -> MentorIndex:
+    """This app's index (one per process), rebuilt first when the stamp (read now, unless the caller has just
+    read it) has moved on since it was built."""
     from flask import current_app
 
-    version, chosen = current_version(), weights()
+    version, chosen = current_version() if version is None else version, weights()
     with _lock:
         kept = current_app.extensions.get("matching.index")
         if kept is not None and kept[0] == (version, chosen):
@@ -140,21 +142,55 @@ def mentor_index() -> MentorIndex:
     return index
 
 
-def unavailable_mentors() -> set[int]:
-    """Mentors who take nobody new just now: paused, or with every place taken."""
-    return set(db.session.scalars(sa.select(User.id).where(unavailable_mentor())))
-
-
 def declined_by(newcomer_id: int) -> set[int]:
     return set(db.session.scalars(sa.select(MentorDecline.mentor_id).where(MentorDecline.newcomer_id == newcomer_id)))
 
 
-def seeker_for(newcomer: User, request: Optional[MentorRequest]) -> Seeker:
+_UNAVAILABLE, _DECLINED, _VERSION = 0, 1, 2
+
+
+@functools.cache
+def _state_query() -> sa.CompoundSelect:
+    newcomer_id = sa.bindparam("newcomer_id")
+    return sa.union_all(
+        sa.select(User.id, sa.literal_column(str(_UNAVAILABLE))).where(unavailable_mentor()),
+        sa.select(MentorDecline.mentor_id, sa.literal_column(str(_DECLINED))).where(MentorDecline.newcomer_id == newcomer_id),
+        sa.select(MatchingState.version, sa.literal_column(str(_VERSION))).where(MatchingState.id == 1),
+    )
+
+
+def state_for(newcomer_id: int) -> tuple[set[int], set[int], int]:
+    """What a suggestion reads fresh, in one statement: the mentors who take nobody new just now, those who
+    declined this newcomer, and the index's version stamp."""
+    rows = db.session.execute(_state_query(), {"newcomer_id": newcomer_id}).all()
+    unavailable = {value for value, kind in rows if kind == _UNAVAILABLE}
+    declined = {value for value, kind in rows if kind == _DECLINED}
+    return unavailable, declined, next((value for value, kind in rows if kind == _VERSION), 0)
+
+
+@functools.cache
+def _topics_query() -> sa.CompoundSelect:
+    return sa.union_all(
+        sa.select(sa.literal_column("0"), Topic.slug, Topic.name)
+        .join(user_interests, user_interests.c.topic_id == Topic.id).where(user_interests.c.user_id == sa.bindparam("user_id")),
+        sa.select(sa.literal_column("1"), Topic.slug, Topic.name)
+        .join(request_skills, request_skills.c.topic_id == Topic.id).where(request_skills.c.request_id == sa.bindparam("request_id")),
+    )
+
+
+def topics_for(newcomer_id: int, request_id: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The newcomer's interests and their request's skills, each as names by slug, in one statement."""
+    rows = db.session.execute(_topics_query(), {"user_id": newcomer_id, "request_id": request_id}).all()
+    return {slug: name for kind, slug, name in rows if kind == 0}, {slug: name for kind, slug, name in rows if kind == 1}
+
+
+def seeker_for(newcomer: User, request: Optional[MentorRequest], topics: Optional[tuple[Iterable[str], Iterable[str]]] = None) -> Seeker:
     """A newcomer as the engine reads them: their request's goals and skills, or (in a programme, without a
-    request) what their profile says they want to learn."""
-    interests = frozenset(topic.slug for topic in newcomer.interests)
+    request) what their profile says they want to learn. ``topics``: their interests' and the request's skills'
+    slugs, when the caller has them already (topics_for)."""
+    interests = frozenset(topics[0] if topics else (topic.slug for topic in newcomer.interests))
     if request is not None:
-        skills = frozenset(topic.slug for topic in request.skills)
+        skills = frozenset(topics[1] if topics else (topic.slug for topic in request.skills))
         text, fmt, preference = request.goals, request.format, request.agency_preference
     else:
         skills, text, fmt, preference = interests, f"{newcomer.job_title}\n{newcomer.bio}", "either", "either"

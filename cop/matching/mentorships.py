@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 from typing import Any, Optional
@@ -27,9 +28,18 @@ CHECK_INS = register_kind("mentorship_check_in", "A reminder the day before a me
 MAX_COMMENT_LENGTH = 2000
 
 
+@functools.cache
+def _pair_query() -> sa.Select:
+    """Built once (pages and actions on a mentorship all run it)."""
+    return sa.select(Mentorship).where(Mentorship.id == sa.bindparam("mentorship_id")).options(
+        so.joinedload(Mentorship.mentor).joinedload(User.agency), so.joinedload(Mentorship.newcomer).joinedload(User.agency),
+    )
+
+
 def visible_to(actor: Any, mentorship_id: int) -> Optional[Mentorship]:
-    """The mentorship when the actor is one of the pair; None (a 404 for anyone else, admins included)."""
-    mentorship = db.session.get(Mentorship, mentorship_id)
+    """The mentorship when the actor is one of the pair; None (a 404 for anyone else, admins included). The pair
+    and their agencies come in the same statement: every page and action on it names the other side."""
+    mentorship = db.session.scalar(_pair_query(), {"mentorship_id": mentorship_id})
     if mentorship is None or not mentorship.involves(actor):
         return None
     return mentorship
@@ -74,11 +84,15 @@ def set_goals(actor: Any, mentorship: Mentorship, goals: str, check_in_days: int
     return mentorship
 
 
+@functools.cache
+def _notes_query() -> sa.Select:
+    return (sa.select(MentorshipNote).where(MentorshipNote.mentorship_id == sa.bindparam("mentorship_id"))
+            .options(so.selectinload(MentorshipNote.author)).order_by(MentorshipNote.created_at.desc(), MentorshipNote.id.desc()))
+
+
 def notes(mentorship: Mentorship) -> list[MentorshipNote]:
-    return list(db.session.scalars(
-        sa.select(MentorshipNote).where(MentorshipNote.mentorship_id == mentorship.id)
-        .options(so.selectinload(MentorshipNote.author)).order_by(MentorshipNote.created_at.desc(), MentorshipNote.id.desc())
-    ))
+    """The pair's notes, newest first (their authors are the pair, loaded with the mentorship)."""
+    return list(db.session.scalars(_notes_query(), {"mentorship_id": mentorship.id}))
 
 
 def add_note(actor: Any, mentorship: Mentorship, body: str) -> MentorshipNote:
@@ -141,15 +155,21 @@ def give_feedback(actor: Any, mentorship: Mentorship, rating: Optional[int], com
     return row
 
 
-def of_person(user: Any) -> tuple[list[Mentorship], list[Mentorship]]:
-    """Their mentorships on either side, the active ones and the ended ones, each newest first: one query, with
-    the names of the people on the other side."""
-    found = list(db.session.scalars(
-        sa.select(Mentorship).where(sa.or_(Mentorship.mentor_id == user.id, Mentorship.newcomer_id == user.id))
+@functools.cache
+def _of_person_query() -> sa.Select:
+    user_id = sa.bindparam("user_id")
+    return (
+        sa.select(Mentorship).where(sa.or_(Mentorship.mentor_id == user_id, Mentorship.newcomer_id == user_id))
         .options(so.joinedload(Mentorship.mentor).load_only(User.id, User.display_name),
                  so.joinedload(Mentorship.newcomer).load_only(User.id, User.display_name))
         .order_by(Mentorship.started_at.desc(), Mentorship.id.desc())
-    ))
+    )
+
+
+def of_person(user: Any) -> tuple[list[Mentorship], list[Mentorship]]:
+    """Their mentorships on either side, the active ones and the ended ones, each newest first: one query, with
+    the names of the people on the other side."""
+    found = list(db.session.scalars(_of_person_query(), {"user_id": user.id}))
     return [m for m in found if m.status == "active"], [m for m in found if m.status == "ended"]
 
 

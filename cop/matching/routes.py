@@ -23,13 +23,6 @@ from cop.web import act_and_redirect, add_page_section, attach_error, render_for
 bp = Blueprint("matching", __name__, template_folder="templates")
 
 
-def topic_names() -> dict[str, str]:
-    """Topic names by slug: the engine speaks in slugs, pages in names."""
-    from cop.text.models import Topic
-
-    return dict(db.session.execute(sa.select(Topic.slug, Topic.name)).all())
-
-
 def _actor() -> Any:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
@@ -50,7 +43,8 @@ def index():
     return render_template(
         "matching/index.html",
         live=services.live_request(actor),
-        waiting=services.requests_for(actor),
+        # Only a mentor is asked anything, and only a mentor's page shows what waits for them.
+        waiting=services.requests_for(actor) if actor.open_to_mentoring else [],
         active=active,
         ended=ended,
         statuses=REQUEST_STATUSES,
@@ -108,15 +102,19 @@ def _request_or_404(request_id: int) -> MentorRequest:
 
 def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm] = None, status: int = 200):
     actor = _actor()
-    suggestions, mentors = [], {}
+    suggestions, mentors, names = [], {}, {}
     if actor.id == found.newcomer_id and found.status == "open":
-        suggestions = services.suggestions(found)
-        mentors = services.mentors_by_id([s.mentor_id for s in suggestions])
+        suggestions, interests, skills = services.suggestions_and_topics(found)
+        mentors = services.mentor_cards([s.mentor_id for s in suggestions])
+        names = {**interests, **skills}
+        skill_names = sorted(skills.values())
+    else:
+        skill_names = [topic.name for topic in found.skills]
     return render_template(
         "matching/request.html", found=found, suggestions=suggestions, mentors=mentors, statuses=REQUEST_STATUSES,
         formats=FORMATS, preferences=AGENCY_PREFERENCES, form=EmptyForm(formdata=None),
         decline_form=decline_form or forms.DeclineForm(formdata=None), goals=render_markdown(found.goals),
-        show_numbers=actor.is_site_admin or actor.is_agency_admin, names=topic_names() if suggestions else {},
+        show_numbers=actor.is_site_admin or actor.is_agency_admin, names=names, skill_names=skill_names,
     ), status
 
 
@@ -242,15 +240,17 @@ def _mentorship_or_404(mentorship_id: int):
 
 def _mentorship_page(found, status: int = 200, **forms_given: Any):
     actor = _actor()
-    feedback = mentorships.feedback_of(found)
-    goals_form = forms_given.get("goals_form") or forms.GoalsForm(formdata=None, goals=found.goals, check_in_days=found.check_in_days)
+    active = found.status == "active"
+    # Feedback is given once it has ended; goals and the end only while it is active: each form only where shown.
+    feedback = mentorships.feedback_of(found) if not active else {}
+    shown = {"note_form": forms.NoteForm}
+    shown.update({"goals_form": lambda **kw: forms.GoalsForm(goals=found.goals, check_in_days=found.check_in_days, **kw),
+                  "end_form": forms.EndForm} if active else {"feedback_form": forms.FeedbackForm})
+    given = {name: forms_given.get(name) or make(formdata=None) for name, make in shown.items()}
     return render_template(
         "matching/mentorship.html", found=found, other=found.other(actor), notes=mentorships.notes(found),
         feedback=feedback, mine=feedback.get(actor.id), goals_html=render_markdown(found.goals), every=CHECK_IN_EVERY,
-        goals_form=goals_form,
-        note_form=forms_given.get("note_form") or forms.NoteForm(formdata=None),
-        end_form=forms_given.get("end_form") or forms.EndForm(formdata=None),
-        feedback_form=forms_given.get("feedback_form") or forms.FeedbackForm(formdata=None),
+        forms_shown=list(given.values()), **given,
     ), status
 
 

@@ -7,6 +7,7 @@ SQLite or PostgreSQL; ending a mentorship gives the place back.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -21,7 +22,7 @@ from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.extensions import db
 from cop.matching.engine import Suggestion
-from cop.matching.index import declined_by, mentor_index, seeker_for, unavailable_mentors
+from cop.matching.index import declined_by, mentor_index, seeker_for, state_for, topics_for
 from cop.matching.models import AGENCY_PREFERENCES, FORMATS, LIVE_REQUEST, MAX_GOALS_LENGTH, MAX_REASON_LENGTH, MentorDecline, MentorRequest, Mentorship
 from cop.notifications.services import notify, register_kind
 from cop.text.markdown import strip_html
@@ -51,9 +52,13 @@ def live_request(user: Any) -> Optional[MentorRequest]:
     """The newcomer's request that is still looking for (or waiting on) a mentor."""
     if not is_signed_in(user):
         return None
-    return db.session.scalar(
-        sa.select(MentorRequest).where(MentorRequest.newcomer_id == user.id, MentorRequest.status.in_(LIVE_REQUEST))
-    )
+    return db.session.scalar(_live_request_query(), {"newcomer_id": user.id})
+
+
+@functools.cache
+def _live_request_query() -> sa.Select:
+    """Built once: the mentoring pages ask on every visit."""
+    return sa.select(MentorRequest).where(MentorRequest.newcomer_id == sa.bindparam("newcomer_id"), MentorRequest.status.in_(LIVE_REQUEST))
 
 
 def _clean_goals(goals: str) -> str:
@@ -141,13 +146,21 @@ def can_see_request(actor: Any, request: MentorRequest) -> bool:
 
 def suggestions(request: MentorRequest, limit: int = SUGGESTIONS) -> list[Suggestion]:
     """The mentors who suit this request best, with the reasons, leaving out those who cannot take it."""
+    return suggestions_and_topics(request, limit)[0]
+
+
+def suggestions_and_topics(request: MentorRequest, limit: int = SUGGESTIONS) -> tuple[list[Suggestion], dict[str, str], dict[str, str]]:
+    """``suggestions``, with the newcomer's interests and the request's skills (names by slug) they were made
+    from, for showing them: three statements in all, whatever the number of mentors."""
     newcomer = request.newcomer
-    unavailable = unavailable_mentors()
+    interests, skills = topics_for(newcomer.id, request.id)
+    unavailable, declined, version = state_for(newcomer.id)
     if request.mentor_id:
         unavailable.add(request.mentor_id)
-    return mentor_index().suggest(
-        seeker_for(newcomer, request), limit=limit, unavailable=unavailable, declined=declined_by(newcomer.id)
+    found = mentor_index(version).suggest(
+        seeker_for(newcomer, request, (interests, skills)), limit=limit, unavailable=unavailable, declined=declined
     )
+    return found, interests, skills
 
 
 def mentors_by_id(ids: list[int]) -> dict[int, User]:
@@ -160,6 +173,20 @@ def mentors_by_id(ids: list[int]) -> dict[int, User]:
                  so.joinedload(User.agency).load_only(Agency.id, Agency.name))
     )
     return {person.id: person for person in people}
+
+
+@functools.cache
+def _mentor_cards_query() -> sa.Select:
+    return (sa.select(User.id, User.display_name, User.job_title, User.level, Agency.name.label("agency_name"))
+            .outerjoin(Agency, Agency.id == User.agency_id).where(User.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+def mentor_cards(ids: list[int]) -> dict[int, sa.Row]:
+    """What a suggestion on the page shows of each mentor (id, name, title, level, agency_name), in one statement
+    of plain rows: a page of suggestions needs no User objects."""
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(_mentor_cards_query(), {"ids": ids})}
 
 
 def _has_room(mentor: User) -> bool:

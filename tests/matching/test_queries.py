@@ -50,3 +50,31 @@ def test_suggestions_take_the_same_statements_for_few_or_many_mentors(app, clien
     page = client.get(f"/mentoring/requests/{request_id}").get_data(as_text=True)
     assert page.count("Ask Mentor ") >= 3
     assert many == few, f"suggestions: {few} statements with few mentors, {many} with many"
+
+
+def test_a_mentorship_takes_the_same_statements_for_few_or_many_notes(app, client, community, make_user, sign_in):
+    from cop.matching import mentorships
+    from cop.matching.models import Mentorship
+
+    newcomer = make_user("pair@leeds.example", name="Pat Pair", agency="leeds", level="101")
+    with app.app_context():
+        found = Mentorship(mentor_id=community.video_mentor, newcomer_id=newcomer, status="active")
+        _db.session.add(found)
+        _db.session.commit()
+        mentorship_id = found.id
+
+    def add_notes(count: int) -> None:
+        with app.app_context():
+            found = _db.session.get(Mentorship, mentorship_id)
+            for n in range(count):
+                mentorships.add_note(person(newcomer if n % 2 else community.video_mentor), found, f"Note {n}")
+            _db.session.commit()
+
+    sign_in(newcomer)
+    add_notes(1)
+    few = queries_for(app, client, f"/mentoring/mentorships/{mentorship_id}")
+    add_notes(10)
+    many = queries_for(app, client, f"/mentoring/mentorships/{mentorship_id}")
+    page = client.get(f"/mentoring/mentorships/{mentorship_id}").get_data(as_text=True)
+    assert page.count("Note ") >= 11 and "Mentored by" in page
+    assert many == few, f"a mentorship: {few} statements with one note, {many} with eleven"
