@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
@@ -146,48 +147,59 @@ def declined_by(newcomer_id: int) -> set[int]:
     return set(db.session.scalars(sa.select(MentorDecline.mentor_id).where(MentorDecline.newcomer_id == newcomer_id)))
 
 
-_UNAVAILABLE, _DECLINED, _VERSION = 0, 1, 2
+@dataclass(frozen=True)
+class SuggestionInputs:
+    """What one request's suggestions are made from, beside the index: read fresh for each, in one statement."""
+
+    #: The newcomer's interests and the request's skills: topic names by slug.
+    interests: dict[str, str]
+    skills: dict[str, str]
+    #: Mentors who take nobody new just now (paused, or every place taken), and those who declined this newcomer.
+    unavailable: set[int]
+    declined: set[int]
+    #: The index's version stamp.
+    version: int
+
+
+_INTEREST, _SKILL, _UNAVAILABLE, _DECLINED, _VERSION = range(5)
 
 
 @functools.cache
-def _state_query() -> sa.CompoundSelect:
-    newcomer_id = sa.bindparam("newcomer_id")
+def _inputs_query() -> sa.CompoundSelect:
+    """Built once. Every row is (kind, number, slug, name); each kind fills in what it has."""
+    no_text = sa.cast(sa.null(), sa.String)
+
+    def kind(value: int) -> sa.ColumnElement:
+        return sa.literal_column(str(value))
+
     return sa.union_all(
-        sa.select(User.id, sa.literal_column(str(_UNAVAILABLE))).where(unavailable_mentor()),
-        sa.select(MentorDecline.mentor_id, sa.literal_column(str(_DECLINED))).where(MentorDecline.newcomer_id == newcomer_id),
-        sa.select(MatchingState.version, sa.literal_column(str(_VERSION))).where(MatchingState.id == 1),
-    )
-
-
-def state_for(newcomer_id: int) -> tuple[set[int], set[int], int]:
-    """What a suggestion reads fresh, in one statement: the mentors who take nobody new just now, those who
-    declined this newcomer, and the index's version stamp."""
-    rows = db.session.execute(_state_query(), {"newcomer_id": newcomer_id}).all()
-    unavailable = {value for value, kind in rows if kind == _UNAVAILABLE}
-    declined = {value for value, kind in rows if kind == _DECLINED}
-    return unavailable, declined, next((value for value, kind in rows if kind == _VERSION), 0)
-
-
-@functools.cache
-def _topics_query() -> sa.CompoundSelect:
-    return sa.union_all(
-        sa.select(sa.literal_column("0"), Topic.slug, Topic.name)
-        .join(user_interests, user_interests.c.topic_id == Topic.id).where(user_interests.c.user_id == sa.bindparam("user_id")),
-        sa.select(sa.literal_column("1"), Topic.slug, Topic.name)
+        sa.select(kind(_INTEREST), Topic.id, Topic.slug, Topic.name)
+        .join(user_interests, user_interests.c.topic_id == Topic.id).where(user_interests.c.user_id == sa.bindparam("newcomer_id")),
+        sa.select(kind(_SKILL), Topic.id, Topic.slug, Topic.name)
         .join(request_skills, request_skills.c.topic_id == Topic.id).where(request_skills.c.request_id == sa.bindparam("request_id")),
+        sa.select(kind(_UNAVAILABLE), User.id, no_text, no_text).where(unavailable_mentor()),
+        sa.select(kind(_DECLINED), MentorDecline.mentor_id, no_text, no_text)
+        .where(MentorDecline.newcomer_id == sa.bindparam("newcomer_id")),
+        sa.select(kind(_VERSION), MatchingState.version, no_text, no_text).where(MatchingState.id == 1),
     )
 
 
-def topics_for(newcomer_id: int, request_id: int) -> tuple[dict[str, str], dict[str, str]]:
-    """The newcomer's interests and their request's skills, each as names by slug, in one statement."""
-    rows = db.session.execute(_topics_query(), {"user_id": newcomer_id, "request_id": request_id}).all()
-    return {slug: name for kind, slug, name in rows if kind == 0}, {slug: name for kind, slug, name in rows if kind == 1}
+def suggestion_inputs(newcomer_id: int, request_id: int) -> SuggestionInputs:
+    """What a request's suggestions read fresh (see SuggestionInputs), in one statement."""
+    found: dict[int, list] = {kind: [] for kind in range(5)}
+    for kind, number, slug, name in db.session.execute(_inputs_query(), {"newcomer_id": newcomer_id, "request_id": request_id}):
+        found[kind].append((number, slug, name))
+    return SuggestionInputs(
+        interests={slug: name for _, slug, name in found[_INTEREST]}, skills={slug: name for _, slug, name in found[_SKILL]},
+        unavailable={number for number, _, _ in found[_UNAVAILABLE]}, declined={number for number, _, _ in found[_DECLINED]},
+        version=next((number for number, _, _ in found[_VERSION]), 0),
+    )
 
 
 def seeker_for(newcomer: User, request: Optional[MentorRequest], topics: Optional[tuple[Iterable[str], Iterable[str]]] = None) -> Seeker:
     """A newcomer as the engine reads them: their request's goals and skills, or (in a programme, without a
     request) what their profile says they want to learn. ``topics``: their interests' and the request's skills'
-    slugs, when the caller has them already (topics_for)."""
+    slugs, when the caller has them already (suggestion_inputs)."""
     interests = frozenset(topics[0] if topics else (topic.slug for topic in newcomer.interests))
     if request is not None:
         skills = frozenset(topics[1] if topics else (topic.slug for topic in request.skills))

@@ -22,7 +22,7 @@ from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.extensions import db
 from cop.matching.engine import Suggestion
-from cop.matching.index import declined_by, mentor_index, seeker_for, state_for, topics_for
+from cop.matching.index import declined_by, mentor_index, seeker_for, suggestion_inputs
 from cop.matching.models import AGENCY_PREFERENCES, FORMATS, LIVE_REQUEST, MAX_GOALS_LENGTH, MAX_REASON_LENGTH, MentorDecline, MentorRequest, Mentorship
 from cop.notifications.services import notify, register_kind
 from cop.text.markdown import strip_html
@@ -151,16 +151,15 @@ def suggestions(request: MentorRequest, limit: int = SUGGESTIONS) -> list[Sugges
 
 def suggestions_and_topics(request: MentorRequest, limit: int = SUGGESTIONS) -> tuple[list[Suggestion], dict[str, str], dict[str, str]]:
     """``suggestions``, with the newcomer's interests and the request's skills (names by slug) they were made
-    from, for showing them: three statements in all, whatever the number of mentors."""
+    from, for showing them: one statement besides the index's, whatever the number of mentors."""
     newcomer = request.newcomer
-    interests, skills = topics_for(newcomer.id, request.id)
-    unavailable, declined, version = state_for(newcomer.id)
-    if request.mentor_id:
-        unavailable.add(request.mentor_id)
-    found = mentor_index(version).suggest(
-        seeker_for(newcomer, request, (interests, skills)), limit=limit, unavailable=unavailable, declined=declined
+    inputs = suggestion_inputs(newcomer.id, request.id)
+    unavailable = inputs.unavailable | ({request.mentor_id} if request.mentor_id else set())
+    found = mentor_index(inputs.version).suggest(
+        seeker_for(newcomer, request, (inputs.interests, inputs.skills)), limit=limit, unavailable=unavailable,
+        declined=inputs.declined,
     )
-    return found, interests, skills
+    return found, inputs.interests, inputs.skills
 
 
 def mentors_by_id(ids: list[int]) -> dict[int, User]:
