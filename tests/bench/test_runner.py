@@ -32,3 +32,20 @@ def test_the_table_gives_each_page_its_ratio_to_livez():
     text = table([result], livez=4000.0)
     assert "| people   | /people | 400   | 10.0     | 5           |" in text
     assert text.splitlines()[2].startswith("| liveness | /livez  | 4000")
+
+
+@pytest.mark.csrf
+def test_a_signed_in_page_is_asked_for_with_a_cookie_it_does_not_rewrite(app, make_user):
+    """As a browser after its first page: otherwise every answer would carry a new session cookie, and the
+    benchmark would measure that rather than the page."""
+    import contextvars
+
+    from bench.runner import _client, count_statements, session_cookie
+
+    make_user("bench@example.org", name="Bench Person")
+    with app.app_context():
+        cookie = session_cookie(app, "bench@example.org")
+        response = contextvars.Context().run(_client(app).get, "/", headers={"Cookie": cookie})
+        assert response.status_code == 200 and "Sign out" in response.get_data(as_text=True)
+        assert "Set-Cookie" not in response.headers
+        assert count_statements(app, "/", cookie) > 0
