@@ -192,7 +192,7 @@ def drive(url: str, seconds: float, cookie: Optional[str] = None, headers: tuple
     return parse_wrk(output)
 
 
-def _client(app):
+def client_like_wrk(app):
     """A test client that asks as wrk does: from 127.0.0.1, with no User-Agent and no cookie jar."""
     client = app.test_client(use_cookies=False)
     client.environ_base.pop("HTTP_USER_AGENT", None)
@@ -214,7 +214,7 @@ def session_cookie(app, email: str) -> str:
     db.session.commit()
     name = app.config["SESSION_COOKIE_NAME"]
     cookie = f"{name}={app.session_interface.get_signing_serializer(app).dumps({'_user_id': token, '_fresh': True})}"
-    response = contextvars.Context().run(_client(app).get, "/", headers={"Cookie": cookie})
+    response = contextvars.Context().run(client_like_wrk(app).get, "/", headers={"Cookie": cookie})
     for header in response.headers.getlist("Set-Cookie"):
         if header.startswith(f"{name}="):
             cookie = header.split(";", 1)[0]
@@ -231,7 +231,7 @@ def count_statements(app, path: str, cookie: Optional[str] = None) -> int:
         statements.append(statement)
 
     # No cookie jar: an anonymous page must be asked for as a visitor who never had a session.
-    client = _client(app)
+    client = client_like_wrk(app)
     headers = {"Cookie": cookie} if cookie else {}
     # Each request in a context of its own, as under gunicorn: the caller's app context (and its g, where
     # Flask-Login keeps who is signed in, and its database session) must not carry over into the requests.

@@ -39,7 +39,7 @@ def request_json(found: MentorRequest) -> dict[str, Any]:
     }
 
 
-def _suggestion_json(suggestion: Any, mentors: dict[int, User]) -> dict[str, Any]:
+def _suggestion_json(suggestion: Any, mentors: dict[int, Any]) -> dict[str, Any]:
     return {
         "mentor": person_json(mentors[suggestion.mentor_id]), "score": suggestion.score, "similarity": suggestion.similarity,
         "shared_skills": list(suggestion.shared_skills), "shared_interests": list(suggestion.shared_interests),
@@ -66,7 +66,7 @@ def suggestions():
     if found is None:
         abort(404, "You have no request for a mentor: make one with POST /api/v1/mentoring/requests.")
     items = services.suggestions(found) if found.status == "open" else []
-    mentors = services.mentors_by_id([s.mentor_id for s in items])
+    mentors = services.mentor_cards([s.mentor_id for s in items])
     return {"request": request_json(found), "suggestions": [_suggestion_json(s, mentors) for s in items]}
 
 

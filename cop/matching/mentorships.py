@@ -86,8 +86,10 @@ def set_goals(actor: Any, mentorship: Mentorship, goals: str, check_in_days: int
 
 @functools.cache
 def _notes_query() -> sa.Select:
+    # No loader for the authors: they are the pair, already loaded with the mentorship (visible_to), so each
+    # note's author is found without a statement.
     return (sa.select(MentorshipNote).where(MentorshipNote.mentorship_id == sa.bindparam("mentorship_id"))
-            .options(so.selectinload(MentorshipNote.author)).order_by(MentorshipNote.created_at.desc(), MentorshipNote.id.desc()))
+            .order_by(MentorshipNote.created_at.desc(), MentorshipNote.id.desc()))
 
 
 def notes(mentorship: Mentorship) -> list[MentorshipNote]:

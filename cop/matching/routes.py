@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -241,16 +240,19 @@ def _mentorship_or_404(mentorship_id: int):
 def _mentorship_page(found, status: int = 200, **forms_given: Any):
     actor = _actor()
     active = found.status == "active"
-    # Feedback is given once it has ended; goals and the end only while it is active: each form only where shown.
-    feedback = mentorships.feedback_of(found) if not active else {}
-    shown = {"note_form": forms.NoteForm}
-    shown.update({"goals_form": lambda **kw: forms.GoalsForm(goals=found.goals, check_in_days=found.check_in_days, **kw),
-                  "end_form": forms.EndForm} if active else {"feedback_form": forms.FeedbackForm})
-    given = {name: forms_given.get(name) or make(formdata=None) for name, make in shown.items()}
+    # Goals and the end are set while it is active, feedback once it has ended: only the forms shown are made.
+    if active:
+        shown = {"goals_form": lambda: forms.GoalsForm(formdata=None, goals=found.goals, check_in_days=found.check_in_days),
+                 "note_form": lambda: forms.NoteForm(formdata=None), "end_form": lambda: forms.EndForm(formdata=None)}
+    else:
+        shown = {"note_form": lambda: forms.NoteForm(formdata=None), "feedback_form": lambda: forms.FeedbackForm(formdata=None)}
+    feedback = {} if active else mentorships.feedback_of(found)
     return render_template(
         "matching/mentorship.html", found=found, other=found.other(actor), notes=mentorships.notes(found),
         feedback=feedback, mine=feedback.get(actor.id), goals_html=render_markdown(found.goals), every=CHECK_IN_EVERY,
-        forms_shown=list(given.values()), **given,
+        # A refused form's message is shown even when its form is not (feedback sent before the end).
+        refused=list(forms_given.values()),
+        **{name: forms_given.get(name) or make() for name, make in shown.items()},
     ), status
 
 

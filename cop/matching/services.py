@@ -162,18 +162,6 @@ def suggestions_and_topics(request: MentorRequest, limit: int = SUGGESTIONS) -> 
     return found, inputs.interests, inputs.skills
 
 
-def mentors_by_id(ids: list[int]) -> dict[int, User]:
-    """The suggested mentors with what a suggestion shows of them (name, title, level, agency), in one query."""
-    if not ids:
-        return {}
-    people = db.session.scalars(
-        sa.select(User).where(User.id.in_(ids))
-        .options(so.load_only(User.id, User.display_name, User.job_title, User.level, User.agency_id),
-                 so.joinedload(User.agency).load_only(Agency.id, Agency.name))
-    )
-    return {person.id: person for person in people}
-
-
 @functools.cache
 def _mentor_cards_query() -> sa.Select:
     return (sa.select(User.id, User.display_name, User.job_title, User.level, Agency.name.label("agency_name"))
@@ -181,8 +169,8 @@ def _mentor_cards_query() -> sa.Select:
 
 
 def mentor_cards(ids: list[int]) -> dict[int, sa.Row]:
-    """What a suggestion on the page shows of each mentor (id, name, title, level, agency_name), in one statement
-    of plain rows: a page of suggestions needs no User objects."""
+    """What a suggestion shows of each mentor (id, display_name, job_title, level, agency_name), in one statement
+    of plain rows: neither the page nor the API needs User objects for it."""
     if not ids:
         return {}
     return {row.id: row for row in db.session.execute(_mentor_cards_query(), {"ids": ids})}

@@ -40,12 +40,12 @@ def test_a_signed_in_page_is_asked_for_with_a_cookie_it_does_not_rewrite(app, ma
     benchmark would measure that rather than the page."""
     import contextvars
 
-    from bench.runner import _client, count_statements, session_cookie
+    from bench.runner import client_like_wrk, count_statements, session_cookie
 
     make_user("bench@example.org", name="Bench Person")
     with app.app_context():
         cookie = session_cookie(app, "bench@example.org")
-        response = contextvars.Context().run(_client(app).get, "/", headers={"Cookie": cookie})
+        response = contextvars.Context().run(client_like_wrk(app).get, "/", headers={"Cookie": cookie})
         assert response.status_code == 200 and "Sign out" in response.get_data(as_text=True)
         assert "Set-Cookie" not in response.headers
         assert count_statements(app, "/", cookie) > 0

@@ -146,6 +146,8 @@ def test_a_mentorship_from_goals_to_feedback_and_its_notes_are_private(app, clie
         assert client.post(f"{base}/notes", data={"body": "Hello"}).status_code == 404
     sign_in(community.newcomer)
     assert client.post(f"{base}/feedback", data={"rating": "5"}).status_code == 409
+    early = client.post(f"{base}/feedback", data={"rating": "5"}).get_data(as_text=True)
+    assert "Feedback is given once the mentorship has ended." in early, "the refusal is on the page, though its form is not"
     assert client.post(f"{base}/end", data={"reason": ""}).status_code == 400
     assert client.post(f"{base}/end", data={"reason": "We met our goals."}).status_code == 302
     with app.app_context():
