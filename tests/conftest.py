@@ -144,6 +144,32 @@ class SharedTemplateCache(jinja2.BytecodeCache):
 TEMPLATE_CACHE = SharedTemplateCache()
 
 
+def _share_url_builders() -> None:
+    """URL builders kept across the run's apps, as templates are: every test makes an app, and Werkzeug writes
+    and compiles Python for each of its rules (two functions per rule, some two hundred rules), which was most of
+    making an app. A builder depends only on the rule's parts and defaults, so two apps' same rule share one.
+    Werkzeug's own tests pin the method's behaviour; if it ever goes, each app compiles its own again."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:
+        return
+    built: dict[tuple, Any] = {}
+
+    def shared(rule: Rule, append_unknown: bool = True):
+        defaults = tuple(sorted((str(k), repr(v)) for k, v in (rule.defaults or {}).items()))
+        # The converters matter only for a default written into the URL, which the key holds as given.
+        key = (tuple(rule._trace), defaults, append_unknown, tuple((name, type(c)) for name, c in rule._converters.items()))
+        if key not in built:
+            built[key] = compile_builder(rule, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+
+
+_share_url_builders()
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, as in production.
 

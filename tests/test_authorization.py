@@ -16,7 +16,8 @@ from flask import Flask, url_for
 
 from cop import create_app
 from cop.extensions import db as _db
-from tests.conftest import copy_rows, environ_for_tests, put_rows
+from cop.extensions import limiter
+from tests.conftest import build_app, copy_rows, empty_database, environ_for_tests, put_rows
 
 #: Who may use a route:
 #: public — everyone, signed in or not;
@@ -387,6 +388,28 @@ class World:
 #: The world as this test process first built it, and every row it left: later tests lay the rows down again
 #: (tests.conftest.put_rows) instead of building it through the services once more per test.
 _BUILT: list[tuple[World, dict]] = []
+
+
+@pytest.fixture(scope="module")
+def matrix_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None):
+    """One app for the whole matrix in each test process: making an app for every row was most of the matrix's time.
+    Every row still starts from the same state: the world's rows laid down afresh (the ``world`` fixture)."""
+    app = build_app(tmp_path_factory.mktemp("matrix"), postgres_url)
+    yield app
+    empty_database(app)
+
+
+@pytest.fixture()
+def app(matrix_app):
+    """The matrix's app, with nothing an earlier row left beside the database: no rate-limit counts, no kept pages,
+    and no mentor index built from rows that are gone."""
+    from cop.cache import cache
+
+    limiter.reset()
+    with matrix_app.app_context():
+        cache.clear()
+    matrix_app.extensions.pop("matching.index", None)
+    return matrix_app
 
 
 @pytest.fixture()
