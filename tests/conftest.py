@@ -9,7 +9,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import jinja2
@@ -240,16 +240,26 @@ def sqlite_template() -> Path:
     return _TEMPLATE[0]
 
 
+def _delete_every_row(conn: sa.Connection) -> None:
+    """DELETE from every table, children first. On PostgreSQL in one round trip: the statements go as one string
+    (psycopg sends a string without parameters as a simple query, which may hold several)."""
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("; ".join(f'DELETE FROM "{table.name}"' for table in tables))
+    else:
+        for table in tables:
+            conn.execute(table.delete())
+
+
 def empty_database(app) -> None:
     """Remove every row (PostgreSQL) so the next test starts clean; drop connections."""
     with app.app_context():
         _db.session.remove()
         if _db.engine.dialect.name == "postgresql":
-            # DELETE, children first, and every sequence back to 1: a test leaves a few rows, and TRUNCATE of
-            # some fifty tables costs about a third of a second each time where this costs a tenth of that.
+            # DELETE, and every sequence back to 1: a test leaves a few rows, and TRUNCATE of some fifty tables
+            # costs about a third of a second each time where this costs a small part of that.
             with _db.engine.begin() as conn:
-                for table in reversed(_db.metadata.sorted_tables):
-                    conn.execute(table.delete())
+                _delete_every_row(conn)
                 conn.execute(sa.text(
                     "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
                     "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
@@ -265,23 +275,60 @@ def copy_rows(app) -> dict[str, list[dict[str, Any]]]:
 
 
 def put_rows(app, copied: dict[str, list[dict[str, Any]]]) -> None:
-    """Make a fresh test database hold exactly ``copied`` (from copy_rows), ids and sequences included: a world
-    that took many service calls to build is laid down again in a few statements."""
+    """Make a test database hold exactly ``copied`` (from copy_rows), ids and sequences included: a world that
+    took many service calls to build is laid down again in a few statements."""
     tables = _db.metadata.sorted_tables
     with app.app_context():
+        _db.session.remove()
         with _db.engine.begin() as conn:
-            for table in reversed(tables):
-                conn.execute(table.delete())
+            _delete_every_row(conn)
             for table in tables:
                 if copied.get(table.name):
                     conn.execute(table.insert(), copied[table.name])
             if conn.dialect.name == "postgresql":
-                for table in tables:
-                    if "id" in table.c and copied.get(table.name) and isinstance(table.c.id.type, sa.Integer):
-                        conn.execute(
-                            sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM \"{table.name}\"))")
-                        )
-        _db.engine.dispose()
+                # Each sequence on from its table's highest id, all in one statement.
+                moved = [f"setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM \"{table.name}\"))"
+                         for table in tables
+                         if "id" in table.c and copied.get(table.name) and isinstance(table.c.id.type, sa.Integer)]
+                if moved:
+                    conn.exec_driver_sql(f"SELECT {', '.join(moved)}")
+
+
+@pytest.fixture(scope="module")
+def _module_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None):
+    app = build_app(tmp_path_factory.mktemp("module-app"), postgres_url)
+    yield app
+    empty_database(app)
+
+
+@pytest.fixture()
+def module_app(_module_app):
+    """One app for a whole test module in each test process, for a matrix of many small tests over the same world
+    (tests.conftest.world_once): making an app for each was most of such a matrix's time. Nothing an earlier test
+    left is kept beside the database: no rate-limit counts, no kept pages, no mentor index built from rows since
+    gone. Its database is the test's to lay down."""
+    from cop.cache import cache
+
+    limiter.reset()
+    with _module_app.app_context():
+        cache.clear()
+    _module_app.extensions.pop("matching.index", None)
+    return _module_app
+
+
+T = TypeVar("T")
+
+
+def world_once(app, built: list, build: Callable[[], T]) -> T:
+    """What ``build()`` returns, with the rows it left: built through the services the first time in this test
+    process (``built`` keeps it, with a copy of every row), and laid down again from that copy every later time."""
+    if built:
+        world, copied = built[0]
+        put_rows(app, copied)
+        return world
+    world = build()
+    built.append((world, copy_rows(app)))
+    return world
 
 
 @pytest.fixture()

@@ -16,8 +16,7 @@ from flask import Flask, url_for
 
 from cop import create_app
 from cop.extensions import db as _db
-from cop.extensions import limiter
-from tests.conftest import build_app, copy_rows, empty_database, environ_for_tests, put_rows
+from tests.conftest import environ_for_tests, world_once
 
 #: Who may use a route:
 #: public — everyone, signed in or not;
@@ -386,42 +385,20 @@ class World:
 
 
 #: The world as this test process first built it, and every row it left: later tests lay the rows down again
-#: (tests.conftest.put_rows) instead of building it through the services once more per test.
+#: (tests.conftest.world_once) instead of building it through the services once more per test.
 _BUILT: list[tuple[World, dict]] = []
 
 
-@pytest.fixture(scope="module")
-def matrix_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None):
-    """One app for the whole matrix in each test process: making an app for every row was most of the matrix's time.
-    Every row still starts from the same state: the world's rows laid down afresh (the ``world`` fixture)."""
-    app = build_app(tmp_path_factory.mktemp("matrix"), postgres_url)
-    yield app
-    empty_database(app)
-
-
 @pytest.fixture()
-def app(matrix_app):
-    """The matrix's app, with nothing an earlier row left beside the database: no rate-limit counts, no kept pages,
-    and no mentor index built from rows that are gone."""
-    from cop.cache import cache
-
-    limiter.reset()
-    with matrix_app.app_context():
-        cache.clear()
-    matrix_app.extensions.pop("matching.index", None)
-    return matrix_app
+def app(module_app):
+    """One app for the whole matrix; every row lays the world down afresh."""
+    return module_app
 
 
 @pytest.fixture()
 def world(app, make_agency, make_user) -> World:
     """The world of build_world, in this test's own fresh database."""
-    if _BUILT:
-        built, copied = _BUILT[0]
-        put_rows(app, copied)
-        return built
-    built = build_world(app, make_agency, make_user)
-    _BUILT.append((built, copy_rows(app)))
-    return built
+    return world_once(app, _BUILT, lambda: build_world(app, make_agency, make_user))
 
 
 def build_world(app, make_agency, make_user) -> World:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
+from tests.conftest import world_once
 from tests.test_authorization import _forum, _published_case_study, _surgery
 
 #: What each API route needs: public (no token), read or write.
@@ -76,27 +79,61 @@ def test_every_api_route_has_a_scope_row(app):
     assert api_routes(app) == set(SCOPES)
 
 
+@dataclass(frozen=True)
+class World:
+    """Agency "home": a member (who holds a read and a write token), its admin, a moderator, a site admin and a
+    newcomer; a published case study, a surgery with a slot, two mentoring requests and a forum thread."""
+
+    people: dict[str, int]
+    slot_id: int
+    event_id: int
+    asked_id: int
+    own_id: int
+    forum: dict[str, int]
+    tokens: dict[str, str]
+
+
+#: The world as this test process first built it, with every row it left (tests.conftest.world_once).
+_BUILT: list[tuple[World, dict]] = []
+
+
+@pytest.fixture()
+def app(module_app):
+    """One app for the whole module; every test lays the world down afresh."""
+    return module_app
+
+
+@pytest.fixture()
+def world(app, make_agency, make_user, make_token) -> World:
+    def build() -> World:
+        make_agency("home", domains=["home.example"])
+        people = {"member": make_user("member@home.example", agency="home"),
+                  "agency_admin": make_user("admin@home.example", agency="home", role="agency_admin")}
+        with app.app_context():
+            _published_case_study(people)
+            slot_id, _secret, event_id = _surgery(people)
+            asked_id, own_id = _requests(people, make_user("newcomer@home.example", agency="home", level="101"))
+            people["moderator"] = make_user("mod@home.example", agency="home", role="moderator")
+            people["site_admin"] = make_user("root@home.example", role="site_admin")
+            forum = _forum(people)
+        tokens = {scope: make_token(people["member"], scope, name=f"Tests ({scope})") for scope in ("read", "write")}
+        return World(people, slot_id, event_id, asked_id, own_id, forum, tokens)
+
+    return world_once(app, _BUILT, build)
+
+
 @pytest.mark.parametrize(("endpoint", "method"), sorted(SCOPES))
 @pytest.mark.parametrize("caller", ["none", "read", "write"])
-def test_api_route_obeys_its_scope(app, client, make_agency, make_user, make_token, endpoint, method, caller):
+def test_api_route_obeys_its_scope(app, client, world, endpoint, method, caller):
     from flask import url_for
 
-    make_agency("home", domains=["home.example"])
-    people = {"member": make_user("member@home.example", agency="home"),
-              "agency_admin": make_user("admin@home.example", agency="home", role="agency_admin")}
-    with app.app_context():
-        _published_case_study(people)
-        slot_id, _secret, event_id = _surgery(people)
-        asked_id, own_id = _requests(people, make_user("newcomer@home.example", agency="home", level="101"))
-        people["moderator"] = make_user("mod@home.example", agency="home", role="moderator")
-        people["site_admin"] = make_user("root@home.example", role="site_admin")
-        forum = _forum(people)
-    headers = {} if caller == "none" else {"Authorization": f"Bearer {make_token(people['member'], caller)}"}
+    headers = {} if caller == "none" else {"Authorization": f"Bearer {world.tokens[caller]}"}
     with app.test_request_context():
         rule = next(r for r in app.url_map.iter_rules(endpoint) if method in r.methods)
         # The token's owner asks with their own request, and answers one asked of them.
-        known = {"slug": "home", "event_id": event_id, "slot_id": slot_id,
-                 "request_id": own_id if endpoint == "mentoring_api.ask" else asked_id, "thread_id": forum["thread_id"]}
+        known = {"slug": "home", "event_id": world.event_id, "slot_id": world.slot_id,
+                 "request_id": world.own_id if endpoint == "mentoring_api.ask" else world.asked_id,
+                 "thread_id": world.forum["thread_id"]}
         url = url_for(endpoint, **{name: known[name] for name in rule.arguments})
     response = client.open(url, method=method, json={} if method in ("POST", "PATCH", "PUT") else None, headers=headers)
     assert response.status_code < 500 and (response.is_json or response.status_code == 204)
