@@ -88,10 +88,11 @@ def start_session(user: User, user_agent: str = "") -> str:
 
 
 @functools.cache
-def _session_query() -> sa.Select:
-    """Built once: every signed-in request runs it, and building costs more than running it."""
+def _session_query(*options: Any) -> sa.Select:
+    """Built once for each set of loader options (which are themselves built once): every signed-in request runs
+    it, and building it, options and cache key included, costs more than running it."""
     return (sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == sa.bindparam("token_hash"), User.is_active.is_(True)))
+            .where(UserSession.token_hash == sa.bindparam("token_hash"), User.is_active.is_(True)).options(*options))
 
 
 def user_for_session(token: Optional[str], *options: Any) -> Optional[User]:
@@ -99,7 +100,7 @@ def user_for_session(token: Optional[str], *options: Any) -> Optional[User]:
     ``options`` are loader options for the User, so that what every page shows of them comes in the same query."""
     if not token:
         return None
-    found = db.session.execute(_session_query().options(*options), {"token_hash": UserSession.hash(token)}).first()
+    found = db.session.execute(_session_query(*options), {"token_hash": UserSession.hash(token)}).first()
     if found is None:
         return None
     sign_in, user = found
