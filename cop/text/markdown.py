@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -28,6 +29,16 @@ def render_markdown(source: str | None) -> Markup:
     """Render user-written Markdown to sanitised HTML, safe to put in a page as it is (inside .cop-prose)."""
     if not source:
         return Markup("")
+    return _rendered(source)
+
+
+#: The same text always makes the same HTML, and signed-in pages (a forum thread, a mentoring request) show the same
+#: texts again and again: parsing and cleaning them each time was a good part of such a page's cost.
+RENDERED_KEPT = 2048
+
+
+@functools.lru_cache(maxsize=RENDERED_KEPT)
+def _rendered(source: str) -> Markup:
     tokens = _parser.parse(source)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
