@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Collection, Iterable, Mapping, Optional, Sequence
@@ -149,6 +151,8 @@ class MentorIndex:
         self.offsets = np.zeros(0)
         self.formats = np.zeros(0, dtype=np.int8)
         self._country_codes: dict[str, int] = {}
+        self._answers: OrderedDict[tuple, list[Suggestion]] = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -323,6 +327,27 @@ class MentorIndex:
         top = top[np.lexsort((self.ids[top], -total[top]))]
         bonuses = self._bonuses_at(seeker, top)
         return [self._explain(int(i), seeker, vector, float(similarity[i]), float(total[i]), bonuses) for i in top]
+
+    #: How many distinct questions suggest_kept remembers.
+    ANSWERS_KEPT = 1024
+
+    def suggest_kept(self, seeker: Seeker, *, limit: int = 5, unavailable: Collection[int] = (),
+                     declined: Collection[int] = ()) -> list[Suggestion]:
+        """``suggest``, remembered for the last ANSWERS_KEPT questions: an index never changes once built, so the
+        same seeker with the same mentors left out gets the same answer, and a newcomer who comes back to their
+        suggestions is not scored against every mentor again."""
+        key = (seeker, limit, frozenset(unavailable), frozenset(declined))
+        with self._answers_lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return list(found)
+        found = self.suggest(seeker, limit=limit, unavailable=unavailable, declined=declined)
+        with self._answers_lock:
+            self._answers[key] = found
+            while len(self._answers) > self.ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return list(found)
 
     def _bonuses_at(self, seeker: Seeker, positions: np.ndarray) -> dict[str, dict[int, float]]:
         """Each preference's bonus for a few mentors only (the suggested ones)."""

@@ -155,7 +155,7 @@ def suggestions_and_topics(request: MentorRequest, limit: int = SUGGESTIONS) -> 
     newcomer = request.newcomer
     inputs = suggestion_inputs(newcomer.id, request.id)
     unavailable = inputs.unavailable | ({request.mentor_id} if request.mentor_id else set())
-    found = mentor_index(inputs.version).suggest(
+    found = mentor_index(inputs.version).suggest_kept(
         seeker_for(newcomer, request, (inputs.interests, inputs.skills)), limit=limit, unavailable=unavailable,
         declined=inputs.declined,
     )

@@ -143,3 +143,28 @@ def test_a_newcomers_words_weigh_as_the_fitted_vectoriser_weighs_them():
     ours = index.vector(seeker(text=text))[index._slices["text"]]
     theirs = normalize(index._words.transform([text])).toarray().ravel()
     assert np.allclose(ours, theirs, atol=1e-6) and ours.any()
+
+
+def test_kept_suggestions_answer_as_suggest_does_for_each_question_and_are_bounded(monkeypatch):
+    index = MentorIndex.build(POPULATION)
+    asked = seeker(skills={"video", "youtube"})
+    first = index.suggest_kept(asked)
+    assert first == index.suggest(asked) and ids(first) == [1, 3]
+    # Another question (a mentor left out, another limit, another seeker) is answered afresh, not from the first.
+    assert ids(index.suggest_kept(asked, unavailable={1})) == [3]
+    assert ids(index.suggest_kept(asked, declined={3})) == [1]
+    assert ids(index.suggest_kept(asked, limit=1)) == [1]
+    assert ids(index.suggest_kept(seeker(skills={"policy"}))) == [4]
+    # The same question again is not scored again; what the caller does with its list does not change the next answer.
+    scored = []
+    monkeypatch.setattr(index, "suggest", lambda *args, **kwargs: scored.append(1) or [])
+    again = index.suggest_kept(asked)
+    assert ids(again) == [1, 3] and not scored
+    again.clear()
+    assert ids(index.suggest_kept(asked)) == [1, 3]
+    # Only the most recent questions are kept: two newer ones push the first out, and it is scored again.
+    monkeypatch.setattr(MentorIndex, "ANSWERS_KEPT", 2)
+    index.suggest_kept(seeker(skills={"crisis"}))
+    index.suggest_kept(seeker(skills={"youtube"}))
+    assert len(scored) == 2
+    assert index.suggest_kept(asked) == [] and len(scored) == 3
