@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -92,6 +92,46 @@ def task_name(task: Any) -> str:
     """A task's own name for the log: huey's wrapper carries it on the task class it made."""
     task_class = getattr(task, "task_class", None)
     return getattr(task_class, "__name__", None) or getattr(task, "__name__", None) or repr(task)
+
+
+#: session.info keys under which work waits for the transaction to commit (queued tasks here, signals in
+#: cop.signals): a transaction holding any is never ended by end_read_only_transaction.
+WAITING_FOR_COMMIT: set[str] = {"after_commit"}
+
+
+@sa.event.listens_for(sa.Engine, "begin")
+def _nothing_written_yet(connection: sa.Connection) -> None:
+    connection.info["cop.wrote"] = False
+
+
+@sa.event.listens_for(sa.Engine, "before_cursor_execute")
+def _note_writes(connection: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    # Anything but a SELECT built with SQLAlchemy (text() and driver SQL included) counts as a write.
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or not getattr(compiled.statement, "is_select", False):
+        connection.info["cop.wrote"] = True
+
+
+def end_read_only_transaction(exc: Optional[BaseException]) -> None:
+    """At the end of a request (before its session is removed): a transaction that only read ends with COMMIT
+    rather than the rollback removing the session would give it. Either ends it alike, but psycopg forgets every
+    prepared statement on a rollback (the rollback might have undone a change to a table), so with rollbacks a
+    statement that runs on every request was parsed and planned afresh each time; with commits it is prepared
+    once per connection. A request that failed, wrote anything, holds changes not yet flushed or has work waiting
+    for a commit is left to roll back, as before."""
+    if exc is not None:
+        return
+    session = db.session()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if any(session.info.get(key) for key in WAITING_FOR_COMMIT):
+        return
+    if session.connection().info.get("cop.wrote", True):
+        return
+    try:
+        session.commit()
+    except Exception:  # noqa: BLE001 - nothing was written: the session's removal rolls back
+        log.exception("could not end a read-only transaction")
 
 
 def enqueue_after_commit(task: Callable, *args: Any) -> None:
