@@ -148,7 +148,7 @@ def _share_url_builders() -> None:
     """URL builders kept across the run's apps, as templates are: every test makes an app, and Werkzeug writes
     and compiles Python for each of its rules (two functions per rule, some two hundred rules), which was most of
     making an app. A builder depends only on the rule's parts and defaults, so two apps' same rule share one.
-    Werkzeug's own tests pin the method's behaviour; if it ever goes, each app compiles its own again."""
+    Should Werkzeug rename the method, nothing is shared and each app compiles its own again."""
     from werkzeug.routing.rules import Rule
 
     compile_builder = getattr(Rule, "_compile_builder", None)
