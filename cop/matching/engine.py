@@ -25,13 +25,17 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Collection, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping, Optional, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import MultiLabelBinarizer, normalize
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# scikit-learn is imported where an index is built, not here: it takes most of a second to load, and every process
+# imports this module (each command, the worker, each web worker) while only a process that builds an index needs it.
 
 #: Levels in order; a newcomer without one counts as below 101.
 LEVEL_RANK = {"101": 1, "202": 2, "303": 3}
@@ -161,6 +165,9 @@ class MentorIndex:
 
     @classmethod
     def build(cls, mentors: Sequence[MentorProfile], weights: Weights = Weights(), version: object = None) -> "MentorIndex":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import MultiLabelBinarizer
+
         index = cls()
         index.version, index.weights, index.profiles = version, weights, list(mentors)
         index.ids = np.array([m.id for m in mentors], dtype=np.int64)
@@ -449,12 +456,14 @@ class MentorIndex:
 
 
 def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    from sklearn.preprocessing import normalize
+
     return normalize(matrix) if matrix.shape[1] else matrix
 
 
 def _scaled(block: sp.csr_matrix, weight: float) -> sp.csr_matrix:
     """A block with each row of unit length, times the root of its weight (an empty block as it is)."""
-    return normalize(block) * math.sqrt(weight) if block.shape[1] else block
+    return _unit_rows(block) * math.sqrt(weight) if block.shape[1] else block
 
 
 def _has_words(text: str) -> bool:
