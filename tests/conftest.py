@@ -303,8 +303,8 @@ def _module_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | No
 
 @pytest.fixture()
 def module_app(_module_app):
-    """One app for a whole test module in each test process, for a matrix of many small tests over the same world
-    (tests.conftest.world_once): making an app for each was most of such a matrix's time. Nothing an earlier test
+    """One app for a whole test module in each test process (the ``app`` of a module marked one_app), for a matrix
+    of many small tests over the same world (world_once): making an app for each was most of such a matrix's time. Nothing an earlier test
     left is kept beside the database: no rate-limit counts, no kept pages, no mentor index built from rows since
     gone. Its database is the test's to lay down."""
     from cop.cache import cache
@@ -318,22 +318,35 @@ def module_app(_module_app):
 
 T = TypeVar("T")
 
+#: Each module's world, as world_once first built it in this test process, with a copy of every row it left.
+_WORLDS: dict[str, tuple[Any, dict[str, list[dict[str, Any]]]]] = {}
 
-def world_once(app, built: list, build: Callable[[], T]) -> T:
-    """What ``build()`` returns, with the rows it left: built through the services the first time in this test
-    process (``built`` keeps it, with a copy of every row), and laid down again from that copy every later time."""
-    if built:
-        world, copied = built[0]
-        put_rows(app, copied)
+
+@pytest.fixture()
+def world_once(app, request: pytest.FixtureRequest) -> Callable[[Callable[[], T]], T]:
+    """world_once(build): what ``build()`` returns, with the rows it left. Built through the services the first time
+    in this test process for this module, and laid down again from a copy of its rows every later time."""
+
+    def once(build: Callable[[], T]) -> T:
+        key = request.module.__name__
+        if key in _WORLDS:
+            world, copied = _WORLDS[key]
+            put_rows(app, copied)
+            return world
+        world = build()
+        _WORLDS[key] = (world, copy_rows(app))
         return world
-    world = build()
-    built.append((world, copy_rows(app)))
-    return world
+
+    return once
 
 
 @pytest.fixture()
 def app(tmp_path: Path, postgres_url: str | None, request: pytest.FixtureRequest):
-    """A fresh app and database for one test. Mark a test with @pytest.mark.csrf to keep CSRF on."""
+    """A fresh app and database for one test. Mark a test with @pytest.mark.csrf to keep CSRF on, and a module of
+    many small tests over one world with ``pytestmark = pytest.mark.one_app`` to share module_app instead."""
+    if request.node.get_closest_marker("one_app"):
+        yield request.getfixturevalue("module_app")
+        return
     overrides: dict[str, Any] = {}
     if request.node.get_closest_marker("csrf"):
         overrides["WTF_CSRF_ENABLED"] = True

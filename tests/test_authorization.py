@@ -16,7 +16,7 @@ from flask import Flask, url_for
 
 from cop import create_app
 from cop.extensions import db as _db
-from tests.conftest import environ_for_tests, world_once
+from tests.conftest import environ_for_tests
 
 #: Who may use a route:
 #: public — everyone, signed in or not;
@@ -384,21 +384,14 @@ class World:
     forum: dict[str, int]
 
 
-#: The world as this test process first built it, and every row it left: later tests lay the rows down again
-#: (tests.conftest.world_once) instead of building it through the services once more per test.
-_BUILT: list[tuple[World, dict]] = []
+#: One app for the whole matrix; every row lays the world down afresh (tests.conftest.world_once).
+pytestmark = pytest.mark.one_app
 
 
 @pytest.fixture()
-def app(module_app):
-    """One app for the whole matrix; every row lays the world down afresh."""
-    return module_app
-
-
-@pytest.fixture()
-def world(app, make_agency, make_user) -> World:
-    """The world of build_world, in this test's own fresh database."""
-    return world_once(app, _BUILT, lambda: build_world(app, make_agency, make_user))
+def world(app, make_agency, make_user, world_once) -> World:
+    """The world of build_world, in this test's database."""
+    return world_once(lambda: build_world(app, make_agency, make_user))
 
 
 def build_world(app, make_agency, make_user) -> World:

@@ -87,9 +87,9 @@ def start_session(user: User, user_agent: str = "") -> str:
     return token
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8)
 def _session_query(*options: Any) -> sa.Select:
-    """Built once for each set of loader options (which are themselves built once): every signed-in request runs
+    """Built once for each set of loader options (the caller builds those once too): every signed-in request runs
     it, and building it, options and cache key included, costs more than running it."""
     return (sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
             .where(UserSession.token_hash == sa.bindparam("token_hash"), User.is_active.is_(True)).options(*options))

@@ -29,16 +29,18 @@ def render_markdown(source: str | None) -> Markup:
     """Render user-written Markdown to sanitised HTML, safe to put in a page as it is (inside .cop-prose)."""
     if not source:
         return Markup("")
-    return _rendered(source)
+    return _kept(source) if len(source) <= KEPT_UP_TO else _render(source)
 
 
 #: The same text always makes the same HTML, and signed-in pages (a forum thread, a mentoring request) show the same
-#: texts again and again: parsing and cleaning them each time was a good part of such a page's cost.
-RENDERED_KEPT = 2048
+#: texts again and again: parsing and cleaning them each time was a good part of such a page's cost. The last
+#: RENDERED_KEPT texts of up to KEPT_UP_TO characters are kept (a few megabytes at most); longer ones, such as a case
+#: study's sections, are on pages that visitors are mostly given kept whole.
+RENDERED_KEPT = 1024
+KEPT_UP_TO = 5000
 
 
-@functools.lru_cache(maxsize=RENDERED_KEPT)
-def _rendered(source: str) -> Markup:
+def _render(source: str) -> Markup:
     tokens = _parser.parse(source)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
@@ -52,6 +54,9 @@ def _rendered(source: str) -> Markup:
         link_rel="nofollow noopener ugc",
     )
     return Markup(clean)
+
+
+_kept = functools.lru_cache(maxsize=RENDERED_KEPT)(_render)
 
 
 def strip_html(source: str | None) -> str:

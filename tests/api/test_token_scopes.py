@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import world_once
 from tests.test_authorization import _forum, _published_case_study, _surgery
 
 #: What each API route needs: public (no token), read or write.
@@ -93,18 +92,12 @@ class World:
     tokens: dict[str, str]
 
 
-#: The world as this test process first built it, with every row it left (tests.conftest.world_once).
-_BUILT: list[tuple[World, dict]] = []
+#: One app for the whole module; every test lays the world down afresh (tests.conftest.world_once).
+pytestmark = pytest.mark.one_app
 
 
 @pytest.fixture()
-def app(module_app):
-    """One app for the whole module; every test lays the world down afresh."""
-    return module_app
-
-
-@pytest.fixture()
-def world(app, make_agency, make_user, make_token) -> World:
+def world(app, make_agency, make_user, make_token, world_once) -> World:
     def build() -> World:
         make_agency("home", domains=["home.example"])
         people = {"member": make_user("member@home.example", agency="home"),
@@ -119,7 +112,7 @@ def world(app, make_agency, make_user, make_token) -> World:
         tokens = {scope: make_token(people["member"], scope, name=f"Tests ({scope})") for scope in ("read", "write")}
         return World(people, slot_id, event_id, asked_id, own_id, forum, tokens)
 
-    return world_once(app, _BUILT, build)
+    return world_once(build)
 
 
 @pytest.mark.parametrize(("endpoint", "method"), sorted(SCOPES))
