@@ -64,13 +64,13 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from cop.extensions import (
-        check_sqlite_pragmas, csrf, db, end_read_only_transaction, limiter, login_manager, migrate, talisman, tasks,
+        check_sqlite_pragmas, csrf, db, limiter, login_manager, migrate, read_outside_transactions, talisman, tasks,
     )
 
     db.init_app(app)
-    # At the end of each request, before its app context ends and the session is removed (commands and tasks
-    # commit or roll back themselves).
-    app.teardown_request(end_read_only_transaction)
+    with app.app_context():
+        for engine in db.engines.values():
+            read_outside_transactions(engine)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     import cop.ratelimits  # noqa: F401 - registers the cop+sqlite:// storage before the limiter reads its URI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -94,44 +94,40 @@ def task_name(task: Any) -> str:
     return getattr(task_class, "__name__", None) or getattr(task, "__name__", None) or repr(task)
 
 
-#: session.info keys under which work waits for the transaction to commit (queued tasks here, signals in
-#: cop.signals): a transaction holding any is never ended by end_read_only_transaction.
-WAITING_FOR_COMMIT: set[str] = {"after_commit"}
+def reads_only(context: Any) -> bool:
+    """A SELECT built with SQLAlchemy that locks nothing. Anything else (DML, DDL, a SAVEPOINT, SELECT ... FOR
+    UPDATE, text() and driver SQL, which could be anything) may write or lock."""
+    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    return bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
 
 
-@sa.event.listens_for(sa.Engine, "begin")
-def _nothing_written_yet(connection: sa.Connection) -> None:
-    connection.info["cop.wrote"] = False
+def read_outside_transactions(engine: sa.Engine) -> None:
+    """The app's PostgreSQL connections read in autocommit until their first write, as SQLite's already do
+    (pysqlite opens a transaction before the first INSERT, UPDATE or DELETE, not before a SELECT).
 
-
-@sa.event.listens_for(sa.Engine, "before_cursor_execute")
-def _note_writes(connection: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-    # Anything but a SELECT built with SQLAlchemy (text() and driver SQL included) counts as a write.
-    compiled = getattr(context, "compiled", None)
-    if compiled is None or not getattr(compiled.statement, "is_select", False):
-        connection.info["cop.wrote"] = True
-
-
-def end_read_only_transaction(exc: Optional[BaseException]) -> None:
-    """At the end of a request (before its session is removed): a transaction that only read ends with COMMIT
-    rather than the rollback removing the session would give it. Either ends it alike, but psycopg forgets every
-    prepared statement on a rollback (the rollback might have undone a change to a table), so with rollbacks a
-    statement that runs on every request was parsed and planned afresh each time; with commits it is prepared
-    once per connection. A request that failed, wrote anything, holds changes not yet flushed or has work waiting
-    for a commit is left to roll back, as before."""
-    if exc is not None:
+    A page that only reads then costs its statements and nothing more: no BEGIN, no COMMIT or ROLLBACK, each a
+    round trip; and psycopg keeps its prepared statements, which it forgets on every rollback. Under READ
+    COMMITTED, PostgreSQL's default and ours, each statement reads its own snapshot inside a transaction as
+    outside one, so reads before the first write see what they would have seen in it. Every write and every
+    lock is in the one transaction that the request (command, task) commits or rolls back. A connection given
+    an isolation level of its own (as Alembic's autocommit blocks are) is left as SQLAlchemy set it."""
+    if engine.dialect.name != "postgresql":
         return
-    session = db.session()
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
-        return
-    if any(session.info.get(key) for key in WAITING_FOR_COMMIT):
-        return
-    if session.connection().info.get("cop.wrote", True):
-        return
-    try:
-        session.commit()
-    except Exception:  # noqa: BLE001 - nothing was written: the session's removal rolls back
-        log.exception("could not end a read-only transaction")
+    sa.event.listen(engine, "connect", _autocommit)
+    sa.event.listen(engine, "checkin", _autocommit)  # after the pool's reset: any transaction is over
+    sa.event.listen(engine, "before_cursor_execute", _begin_before_the_first_write)
+
+
+def _autocommit(dbapi_connection: Any, connection_record: Any) -> None:
+    if dbapi_connection is not None and not dbapi_connection.closed and not dbapi_connection.autocommit:
+        dbapi_connection.autocommit = True
+
+
+def _begin_before_the_first_write(connection: sa.Connection, cursor: Any, statement: str, parameters: Any,
+                                  context: Any, executemany: bool) -> None:
+    if cursor.connection.autocommit and not reads_only(context) \
+            and "isolation_level" not in connection.get_execution_options():
+        cursor.connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 def enqueue_after_commit(task: Callable, *args: Any) -> None:

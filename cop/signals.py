@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 from blinker import Namespace, Signal
 from flask import current_app, has_app_context
 
-from cop.extensions import WAITING_FOR_COMMIT, db
+from cop.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ event_changed = signals.signal("event-changed")
 event_cancelled = signals.signal("event-cancelled")
 
 _PENDING = "signals_after_commit"
-WAITING_FOR_COMMIT.add(_PENDING)
 
 
 def send_after_commit(signal: Signal, model: type, object_id: int, **kwargs: Any) -> None:
