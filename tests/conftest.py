@@ -305,14 +305,15 @@ def _module_app(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | No
 def module_app(_module_app):
     """One app for a whole test module in each test process (the ``app`` of a module marked one_app), for a matrix
     of many small tests over the same world (world_once): making an app for each was most of such a matrix's time. Nothing an earlier test
-    left is kept beside the database: no rate-limit counts, no kept pages, no mentor index built from rows since
-    gone. Its database is the test's to lay down."""
+    left is kept beside the database: no rate-limit counts, no kept pages, no mentor index or cards built from rows
+    since gone. Its database is the test's to lay down."""
     from cop.cache import cache
 
     limiter.reset()
     with _module_app.app_context():
         cache.clear()
     _module_app.extensions.pop("matching.index", None)
+    _module_app.extensions.pop("matching.cards", None)
     return _module_app
 
 

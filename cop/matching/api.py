@@ -65,9 +65,8 @@ def suggestions():
     found = services.live_request(caller())
     if found is None:
         abort(404, "You have no request for a mentor: make one with POST /api/v1/mentoring/requests.")
-    items = services.suggestions(found) if found.status == "open" else []
-    mentors = services.mentor_cards([s.mentor_id for s in items])
-    return {"request": request_json(found), "suggestions": [_suggestion_json(s, mentors) for s in items]}
+    shown = services.suggested(found) if found.status == "open" else services.Suggested([], {}, {}, {})
+    return {"request": request_json(found), "suggestions": [_suggestion_json(s, shown.mentors) for s in shown.suggestions]}
 
 
 @bp.route("/requests", methods=["POST"])

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.accounts.models import User, listed, mentoring, unavailable_mentor, user_interests, user_skills
+from cop.agencies.models import Agency
 from cop.extensions import db
 from cop.matching.engine import MentorIndex, MentorProfile, Seeker, Weights
 from cop.matching.models import MatchingState, MentorDecline, MentorRequest, request_skills
@@ -27,7 +28,8 @@ from cop.text.models import Topic
 
 log = logging.getLogger(__name__)
 
-#: The User attributes the index is built from; a change to any of them moves the version on.
+#: The User attributes the index is built from, and a suggestion shows; a change to any of them moves the
+#: version on, as does a change to an agency's name (a suggestion shows it).
 INDEXED = frozenset({
     "level", "job_title", "bio", "agency_id", "country", "time_zone", "open_to_mentoring", "mentoring_capacity",
     "mentoring_format", "skills", "interests", "is_active", "email_verified_at", "display_name",
@@ -55,6 +57,8 @@ def _note_profile_changes(session: so.Session, _context: Any) -> None:
     if session.info.get("matching_bumped"):
         return
     changed = any(isinstance(obj, User) for obj in session.deleted) or any(
+        isinstance(obj, Agency) and sa.inspect(obj).attrs.name.history.has_changes() for obj in session.dirty
+    ) or any(
         isinstance(obj, User) and obj.open_to_mentoring for obj in session.new
     ) or any(
         isinstance(obj, User) and (obj.open_to_mentoring or _was_mentoring(obj)) and _indexed_change(obj)
@@ -141,6 +145,19 @@ def mentor_index(version: Optional[int] = None) -> MentorIndex:
     with _lock:
         current_app.extensions["matching.index"] = ((version, chosen), index)
     return index
+
+
+def cards_at(version: int) -> dict[int, Any]:
+    """This process's mentor cards (what a suggestion shows of a mentor, filled in by the caller) at the index's
+    version: everything a card shows is indexed, so a change to any of it moves the version on and empties
+    them. At most one card per mentor. A caller still at an older version gets a dict of its own."""
+    from flask import current_app
+
+    with _lock:
+        kept = current_app.extensions.get("matching.cards")
+        if kept is None or kept[0] < version:
+            kept = current_app.extensions["matching.cards"] = (version, {})
+    return kept[1] if kept[0] == version else {}
 
 
 def declined_by(newcomer_id: int) -> set[int]:

@@ -103,8 +103,7 @@ def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm
     actor = _actor()
     suggestions, mentors, names = [], {}, {}
     if actor.id == found.newcomer_id and found.status == "open":
-        suggestions, interests, skills = services.suggestions_and_topics(found)
-        mentors = services.mentor_cards([s.mentor_id for s in suggestions])
+        suggestions, mentors, interests, skills = services.suggested(found)
         names = {**interests, **skills}
         skill_names = sorted(skills.values())
     else:

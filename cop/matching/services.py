@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -22,7 +22,7 @@ from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.extensions import db
 from cop.matching.engine import Suggestion
-from cop.matching.index import declined_by, mentor_index, seeker_for, suggestion_inputs
+from cop.matching.index import cards_at, declined_by, mentor_index, seeker_for, suggestion_inputs
 from cop.matching.models import AGENCY_PREFERENCES, FORMATS, LIVE_REQUEST, MAX_GOALS_LENGTH, MAX_REASON_LENGTH, MentorDecline, MentorRequest, Mentorship
 from cop.notifications.services import notify, register_kind
 from cop.text.markdown import strip_html
@@ -146,12 +146,23 @@ def can_see_request(actor: Any, request: MentorRequest) -> bool:
 
 def suggestions(request: MentorRequest, limit: int = SUGGESTIONS) -> list[Suggestion]:
     """The mentors who suit this request best, with the reasons, leaving out those who cannot take it."""
-    return suggestions_and_topics(request, limit)[0]
+    return suggested(request, limit).suggestions
 
 
-def suggestions_and_topics(request: MentorRequest, limit: int = SUGGESTIONS) -> tuple[list[Suggestion], dict[str, str], dict[str, str]]:
-    """``suggestions``, with the newcomer's interests and the request's skills (names by slug) they were made
-    from, for showing them: one statement besides the index's, whatever the number of mentors."""
+class Suggested(NamedTuple):
+    """A request's suggestions, as a page or the API shows them."""
+
+    suggestions: list[Suggestion]
+    #: What each suggestion shows of its mentor (mentor_cards), by mentor id.
+    mentors: dict[int, sa.Row]
+    #: The newcomer's interests and the request's skills they were made from: names by slug.
+    interests: dict[str, str]
+    skills: dict[str, str]
+
+
+def suggested(request: MentorRequest, limit: int = SUGGESTIONS) -> Suggested:
+    """``suggestions``, with what is shown of each mentor and the topics they were made from: one statement
+    besides the index's, whatever the number of mentors, and one more for mentors not yet shown at this index."""
     newcomer = request.newcomer
     inputs = suggestion_inputs(newcomer.id, request.id)
     unavailable = inputs.unavailable | ({request.mentor_id} if request.mentor_id else set())
@@ -159,7 +170,7 @@ def suggestions_and_topics(request: MentorRequest, limit: int = SUGGESTIONS) -> 
         seeker_for(newcomer, request, (inputs.interests, inputs.skills)), limit=limit, unavailable=unavailable,
         declined=inputs.declined,
     )
-    return found, inputs.interests, inputs.skills
+    return Suggested(found, mentor_cards([s.mentor_id for s in found], inputs.version), inputs.interests, inputs.skills)
 
 
 @functools.cache
@@ -168,12 +179,15 @@ def _mentor_cards_query() -> sa.Select:
             .outerjoin(Agency, Agency.id == User.agency_id).where(User.id.in_(sa.bindparam("ids", expanding=True))))
 
 
-def mentor_cards(ids: list[int]) -> dict[int, sa.Row]:
-    """What a suggestion shows of each mentor (id, display_name, job_title, level, agency_name), in one statement
-    of plain rows: neither the page nor the API needs User objects for it."""
-    if not ids:
-        return {}
-    return {row.id: row for row in db.session.execute(_mentor_cards_query(), {"ids": ids})}
+def mentor_cards(ids: list[int], version: int) -> dict[int, sa.Row]:
+    """What a suggestion shows of each mentor (id, display_name, job_title, level, agency_name) as plain rows:
+    kept by the process at the index's version (cards_at), so only mentors not yet shown at it cost a statement,
+    one for them all."""
+    kept = cards_at(version)
+    missing = [mentor_id for mentor_id in ids if mentor_id not in kept]
+    if missing:
+        kept.update((row.id, row) for row in db.session.execute(_mentor_cards_query(), {"ids": missing}))
+    return {mentor_id: kept[mentor_id] for mentor_id in ids if mentor_id in kept}
 
 
 def _has_room(mentor: User) -> bool:

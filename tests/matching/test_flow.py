@@ -223,3 +223,32 @@ def test_the_weights_the_site_sets_decide_the_order(app, community, ask_for):
         weighted = [s.mentor_id for s in services.suggestions(_db.session.get(MentorRequest, request_id))]
     assert unweighted[0] == community.video_mentor
     assert weighted[0] == community.york_mentor
+
+
+def test_suggestions_show_a_mentor_and_their_agency_as_they_are_now(app, client, community, sign_in, ask_for):
+    """What a suggestion shows of a mentor is kept by the process for the index's version: a change to the mentor or
+    to their agency's name moves the version on, and the next page shows it."""
+    from cop.agencies.models import Agency
+    from tests.test_queries import counting_queries
+
+    def asks_for_cards(statements: list[str]) -> bool:
+        return any("AS agency_name" in statement for statement in statements)
+
+    request_id = ask_for(community.newcomer, goals="Film short explainer videos on a phone for YouTube.")
+    sign_in(community.newcomer)
+    page = client.get(f"/mentoring/requests/{request_id}").get_data(as_text=True)
+    assert "Vera Video" in page and "Leeds City Council" in page and "City of York Council" in page
+    with counting_queries(app) as kept:
+        client.get(f"/mentoring/requests/{request_id}")
+    with app.app_context():
+        _db.session.scalar(sa.select(Agency).where(Agency.slug == "york")).name = "York Council"
+        _db.session.commit()
+    with counting_queries(app) as afresh:
+        page = client.get(f"/mentoring/requests/{request_id}").get_data(as_text=True)
+    assert "York Council" in page and "City of York Council" not in page
+    assert not asks_for_cards(kept) and asks_for_cards(afresh)
+    with app.app_context():
+        person(community.video_mentor).display_name = "Vera Vision"
+        _db.session.commit()
+    page = client.get(f"/mentoring/requests/{request_id}").get_data(as_text=True)
+    assert "Vera Vision" in page and "Vera Video" not in page
