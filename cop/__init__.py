@@ -63,14 +63,15 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from cop.extensions import (
-        check_sqlite_pragmas, csrf, db, limiter, login_manager, migrate, read_outside_transactions, talisman, tasks,
-    )
+    from cop.database import describe_lazily, ping_when_idle, read_outside_transactions
+    from cop.extensions import check_sqlite_pragmas, csrf, db, limiter, login_manager, migrate, talisman, tasks
 
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
+            ping_when_idle(engine, app.config["DATABASE_PING_AFTER_IDLE"])
             read_outside_transactions(engine)
+            describe_lazily(engine)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     import cop.ratelimits  # noqa: F401 - registers the cop+sqlite:// storage before the limiter reads its URI

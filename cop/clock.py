@@ -12,6 +12,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def from_json(value: str) -> datetime:
+    """A UTCDateTime as a JSON aggregate gives it (cop.database.json_rows), timezone-aware UTC: PostgreSQL writes
+    it with its offset, SQLite as it is stored, in UTC without one."""
+    read = datetime.fromisoformat(value)
+    return read.replace(tzinfo=timezone.utc) if read.tzinfo is None else read.astimezone(timezone.utc)
+
+
 class UTCDateTime(sa.TypeDecorator):
     """A timestamp stored in UTC and always read back timezone-aware, on SQLite too."""
 

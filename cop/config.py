@@ -131,7 +131,9 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         # Storage
         "SQLALCHEMY_DATABASE_URI": db_url,
         # A database host that does not answer fails a connection in seconds, not the system's minutes.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **({"connect_args": {"connect_timeout": 5}} if db_url.startswith("postgresql") else {})},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 5}} if db_url.startswith("postgresql") else {},
+        #: A pooled connection idle for longer than this many seconds is pinged before use (0: every time).
+        "DATABASE_PING_AFTER_IDLE": _int(env, "COP_DATABASE_PING_AFTER_IDLE", 10),
         "REDIS_URL": redis_url,
         # Tasks: SqliteHuey in the instance folder unless Redis is configured.
         "TASKS_IMMEDIATE": _flag(env.get("COP_TASKS_IMMEDIATE"), default=False),

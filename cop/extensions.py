@@ -94,42 +94,6 @@ def task_name(task: Any) -> str:
     return getattr(task_class, "__name__", None) or getattr(task, "__name__", None) or repr(task)
 
 
-def reads_only(context: Any) -> bool:
-    """A SELECT built with SQLAlchemy that locks nothing. Anything else (DML, DDL, a SAVEPOINT, SELECT ... FOR
-    UPDATE, text() and driver SQL, which could be anything) may write or lock."""
-    statement = getattr(getattr(context, "compiled", None), "statement", None)
-    return bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
-
-
-def read_outside_transactions(engine: sa.Engine) -> None:
-    """The app's PostgreSQL connections read in autocommit until their first write, as SQLite's already do
-    (pysqlite opens a transaction before the first INSERT, UPDATE or DELETE, not before a SELECT).
-
-    A page that only reads then costs its statements and nothing more: no BEGIN, no COMMIT or ROLLBACK, each a
-    round trip; and psycopg keeps its prepared statements, which it forgets on every rollback. Under READ
-    COMMITTED, PostgreSQL's default and ours, each statement reads its own snapshot inside a transaction as
-    outside one, so reads before the first write see what they would have seen in it. Every write and every
-    lock is in the one transaction that the request (command, task) commits or rolls back. A connection given
-    an isolation level of its own (as Alembic's autocommit blocks are) is left as SQLAlchemy set it."""
-    if engine.dialect.name != "postgresql":
-        return
-    sa.event.listen(engine, "connect", _autocommit)
-    sa.event.listen(engine, "checkin", _autocommit)  # after the pool's reset: any transaction is over
-    sa.event.listen(engine, "before_cursor_execute", _begin_before_the_first_write)
-
-
-def _autocommit(dbapi_connection: Any, connection_record: Any) -> None:
-    if dbapi_connection is not None and not dbapi_connection.closed and not dbapi_connection.autocommit:
-        dbapi_connection.autocommit = True
-
-
-def _begin_before_the_first_write(connection: sa.Connection, cursor: Any, statement: str, parameters: Any,
-                                  context: Any, executemany: bool) -> None:
-    if cursor.connection.autocommit and not reads_only(context) \
-            and "isolation_level" not in connection.get_execution_options():
-        cursor.connection.autocommit = False  # psycopg sends BEGIN before this statement
-
-
 def enqueue_after_commit(task: Callable, *args: Any) -> None:
     """Queue a task once the current transaction commits, never before, never on rollback.
 

@@ -91,7 +91,8 @@ def start_session(user: User, user_agent: str = "") -> str:
 def _session_query(*options: Any) -> sa.Select:
     """Built once for each set of loader options (the caller builds those once too): every signed-in request runs
     it, and building it, options and cache key included, costs more than running it."""
-    return (sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
+    # The sign-in's id and last use as plain columns: only the person is an object the request keeps.
+    return (sa.select(UserSession.id, UserSession.last_seen_at, User).join(User, User.id == UserSession.user_id)
             .where(UserSession.token_hash == sa.bindparam("token_hash"), User.is_active.is_(True)).options(*options))
 
 
@@ -103,14 +104,14 @@ def user_for_session(token: Optional[str], *options: Any) -> Optional[User]:
     found = db.session.execute(_session_query(*options), {"token_hash": UserSession.hash(token)}).first()
     if found is None:
         return None
-    sign_in, user = found
+    sign_in_id, last_seen_at, user = found
     now = utcnow()
-    if sign_in.last_seen_at < now - SESSION_IDLE_LIMIT:
+    if last_seen_at < now - SESSION_IDLE_LIMIT:
         return None
-    if sign_in.last_seen_at < now - SESSION_TOUCH_INTERVAL:
+    if last_seen_at < now - SESSION_TOUCH_INTERVAL:
         # On a connection of its own: most requests (every GET) never commit their session.
         with db.engine.begin() as connection:
-            connection.execute(sa.update(UserSession).where(UserSession.id == sign_in.id).values(last_seen_at=now))
+            connection.execute(sa.update(UserSession).where(UserSession.id == sign_in_id).values(last_seen_at=now))
     user.session_key = token
     return user
 

@@ -49,8 +49,8 @@ def _suggestion_json(suggestion: Any, mentors: dict[int, Any]) -> dict[str, Any]
 
 
 def _visible(request_id: int) -> MentorRequest:
-    found = db.session.get(MentorRequest, request_id)
-    if found is None or not services.can_see_request(caller(), found):
+    found = services.request_visible_to(caller(), request_id)
+    if found is None:
         abort(404, "No request of yours has that id.")
     return found
 

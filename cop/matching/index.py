@@ -14,13 +14,14 @@ import functools
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.accounts.models import User, listed, mentoring, unavailable_mentor, user_interests, user_skills
 from cop.agencies.models import Agency
+from cop.database import json_rows
 from cop.extensions import db
 from cop.matching.engine import MentorIndex, MentorProfile, Seeker, Weights
 from cop.matching.models import MatchingState, MentorDecline, MentorRequest, request_skills
@@ -190,7 +191,7 @@ def _inputs_query() -> sa.CompoundSelect:
         return sa.literal_column(str(value))
 
     return sa.union_all(
-        sa.select(kind(_INTEREST), Topic.id, Topic.slug, Topic.name)
+        sa.select(kind(_INTEREST).label("kind"), Topic.id.label("number"), Topic.slug.label("slug"), Topic.name.label("name"))
         .join(user_interests, user_interests.c.topic_id == Topic.id).where(user_interests.c.user_id == sa.bindparam("newcomer_id")),
         sa.select(kind(_SKILL), Topic.id, Topic.slug, Topic.name)
         .join(request_skills, request_skills.c.topic_id == Topic.id).where(request_skills.c.request_id == sa.bindparam("request_id")),
@@ -203,8 +204,32 @@ def _inputs_query() -> sa.CompoundSelect:
 
 def suggestion_inputs(newcomer_id: int, request_id: int) -> SuggestionInputs:
     """What a request's suggestions read fresh (see SuggestionInputs), in one statement."""
+    return inputs_from(db.session.execute(_inputs_query(), {"newcomer_id": newcomer_id, "request_id": request_id}))
+
+
+@functools.cache
+def _request_with_inputs_query(dialect_name: str) -> sa.Select:
+    """A request, with what its suggestions read fresh as JSON (parameters: request_id, newcomer_id)."""
+    inputs = _inputs_query().subquery()
+    return (sa.select(MentorRequest, sa.select(json_rows(dialect_name, *inputs.c)).scalar_subquery())
+            .where(MentorRequest.id == sa.bindparam("request_id")))
+
+
+def request_with_inputs(request_id: int, newcomer_id: int) -> tuple[Optional[MentorRequest], Optional[SuggestionInputs]]:
+    """A request and, in the same statement, its suggestions' inputs as they would be if ``newcomer_id`` made it
+    (None when they did not): a newcomer's page of suggestions is one statement besides the sign-in."""
+    query = _request_with_inputs_query(db.session.get_bind().dialect.name)
+    row = db.session.execute(query, {"request_id": request_id, "newcomer_id": newcomer_id}).first()
+    if row is None:
+        return None, None
+    request, inputs = row
+    return request, (inputs_from(inputs or ()) if request.newcomer_id == newcomer_id else None)
+
+
+def inputs_from(rows: Iterable[Sequence[Any]]) -> SuggestionInputs:
+    """SuggestionInputs from the inputs' rows of (kind, number, slug, name)."""
     found: dict[int, list] = {kind: [] for kind in range(5)}
-    for kind, number, slug, name in db.session.execute(_inputs_query(), {"newcomer_id": newcomer_id, "request_id": request_id}):
+    for kind, number, slug, name in rows:
         found[kind].append((number, slug, name))
     return SuggestionInputs(
         interests={slug: name for _, slug, name in found[_INTEREST]}, skills={slug: name for _, slug, name in found[_SKILL]},

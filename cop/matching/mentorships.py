@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.accounts.models import User
-from cop.clock import utcnow
+from cop.clock import from_json, utcnow
+from cop.database import json_rows
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.extensions import db
 from cop.matching.models import CHECK_IN_EVERY, MAX_GOALS_LENGTH, MAX_NOTE_LENGTH, MAX_REASON_LENGTH, Mentorship, MentorshipFeedback, MentorshipNote
@@ -28,21 +30,69 @@ CHECK_INS = register_kind("mentorship_check_in", "A reminder the day before a me
 MAX_COMMENT_LENGTH = 2000
 
 
+@dataclass(frozen=True)
+class NoteShown:
+    """A note as the mentorship's page shows it."""
+
+    id: int
+    author: Optional[User]
+    body: str
+    created_at: datetime
+
+
 @functools.cache
-def _pair_query() -> sa.Select:
-    """Built once (pages and actions on a mentorship all run it)."""
-    return sa.select(Mentorship).where(Mentorship.id == sa.bindparam("mentorship_id")).options(
-        so.joinedload(Mentorship.mentor).joinedload(User.agency), so.joinedload(Mentorship.newcomer).joinedload(User.agency),
+def _pair_query(dialect_name: str, with_notes: bool) -> sa.Select:
+    """Built once for each use (pages and actions on a mentorship all run it): the mentorship when the actor is
+    one of the pair, with the other of the two and their agency (the actor is loaded already: the sign-in brings
+    them), and for its page the notes, as JSON in the same statement."""
+    actor = sa.bindparam("actor_id")
+    other = so.aliased(User)
+    columns: list[Any] = [Mentorship, other]
+    if with_notes:
+        note = MentorshipNote
+        columns.append(sa.select(json_rows(dialect_name, note.id, note.author_id, note.body, note.created_at))
+                       .where(note.mentorship_id == Mentorship.id).scalar_subquery())
+    return (
+        sa.select(*columns)
+        .join(other, other.id == sa.case((Mentorship.mentor_id == actor, Mentorship.newcomer_id), else_=Mentorship.mentor_id))
+        .where(Mentorship.id == sa.bindparam("mentorship_id"), sa.or_(Mentorship.mentor_id == actor, Mentorship.newcomer_id == actor))
+        .options(so.joinedload(other.agency))
     )
 
 
-def visible_to(actor: Any, mentorship_id: int) -> Optional[Mentorship]:
-    """The mentorship when the actor is one of the pair; None (a 404 for anyone else, admins included). The pair
-    and their agencies come in the same statement: every page and action on it names the other side."""
-    mentorship = db.session.scalar(_pair_query(), {"mentorship_id": mentorship_id})
-    if mentorship is None or not mentorship.involves(actor):
+def _pair_row(actor: Any, mentorship_id: int, with_notes: bool) -> Optional[sa.Row]:
+    if not getattr(actor, "id", None):
         return None
-    return mentorship
+    query = _pair_query(db.session.get_bind().dialect.name, with_notes)
+    row = db.session.execute(query, {"mentorship_id": mentorship_id, "actor_id": actor.id}).first()
+    if row is None:
+        return None
+    # Both of the pair on the mentorship, held there (the session keeps an object only while it is referred to).
+    mentorship, other = row[0], row[1]
+    mine, theirs = ("mentor", "newcomer") if mentorship.mentor_id == actor.id else ("newcomer", "mentor")
+    so.attributes.set_committed_value(mentorship, mine, actor)
+    so.attributes.set_committed_value(mentorship, theirs, other)
+    return row
+
+
+def visible_to(actor: Any, mentorship_id: int) -> Optional[Mentorship]:
+    """The mentorship when the actor is one of the pair; None (a 404 for anyone else, admins included). Both of
+    the pair, and the other's agency, come with it: every page and action on it names the other side."""
+    row = _pair_row(actor, mentorship_id, with_notes=False)
+    return row[0] if row is not None else None
+
+
+def page_of(actor: Any, mentorship_id: int) -> Optional[tuple[Mentorship, list[NoteShown]]]:
+    """``visible_to``, with the pair's notes, newest first, in the same statement."""
+    row = _pair_row(actor, mentorship_id, with_notes=True)
+    if row is None:
+        return None
+    mentorship = row[0]
+    pair = {mentorship.mentor_id: mentorship.mentor, mentorship.newcomer_id: mentorship.newcomer}
+    notes = [NoteShown(note_id, pair.get(author_id), body, from_json(created_at))
+             for note_id, author_id, body, created_at in row[2] or ()]
+    notes.sort(key=lambda note: (note.created_at, note.id), reverse=True)
+    return mentorship, notes
 
 
 def _require_pair(actor: Any, mentorship: Mentorship) -> None:
@@ -82,19 +132,6 @@ def set_goals(actor: Any, mentorship: Mentorship, goals: str, check_in_days: int
     db.session.flush()
     _tell_other(actor, mentorship, NEWS, f"{actor.display_name} updated the goals of your mentorship")
     return mentorship
-
-
-@functools.cache
-def _notes_query() -> sa.Select:
-    # No loader for the authors: they are the pair, already loaded with the mentorship (visible_to), so each
-    # note's author is found without a statement.
-    return (sa.select(MentorshipNote).where(MentorshipNote.mentorship_id == sa.bindparam("mentorship_id"))
-            .order_by(MentorshipNote.created_at.desc(), MentorshipNote.id.desc()))
-
-
-def notes(mentorship: Mentorship) -> list[MentorshipNote]:
-    """The pair's notes, newest first (their authors are the pair, loaded with the mentorship)."""
-    return list(db.session.scalars(_notes_query(), {"mentorship_id": mentorship.id}))
 
 
 def add_note(actor: Any, mentorship: Mentorship, body: str) -> MentorshipNote:

@@ -93,17 +93,18 @@ def ask_for_mentor():
 
 
 def _request_or_404(request_id: int) -> MentorRequest:
-    found = db.session.get(MentorRequest, request_id)
-    if found is None or not services.can_see_request(_actor(), found):
+    found = services.request_visible_to(_actor(), request_id)
+    if found is None:
         abort(404)
     return found
 
 
-def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm] = None, status: int = 200):
+def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm] = None, status: int = 200,
+                  inputs: Optional[services.SuggestionInputs] = None):
     actor = _actor()
     suggestions, mentors, names = [], {}, {}
     if actor.id == found.newcomer_id and found.status == "open":
-        suggestions, mentors, interests, skills = services.suggested(found)
+        suggestions, mentors, interests, skills = services.suggested(found, inputs=inputs)
         names = {**interests, **skills}
         skill_names = sorted(skills.values())
     else:
@@ -119,7 +120,10 @@ def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm
 @bp.route("/mentoring/requests/<int:request_id>", endpoint="request")
 @login_required
 def request_page(request_id: int):
-    return _request_page(_request_or_404(request_id))
+    found, inputs = services.request_page_of(_actor(), request_id)
+    if found is None:
+        abort(404)
+    return _request_page(found, inputs=inputs)
 
 
 @bp.route("/mentoring/requests/<int:request_id>/edit", methods=["GET", "POST"])
@@ -236,8 +240,12 @@ def _mentorship_or_404(mentorship_id: int):
     return found
 
 
-def _mentorship_page(found, status: int = 200, **forms_given: Any):
+def _mentorship_page(mentorship_id: int, status: int = 200, **forms_given: Any):
     actor = _actor()
+    shown = mentorships.page_of(actor, mentorship_id)
+    if shown is None:
+        abort(404)
+    found, notes = shown
     active = found.status == "active"
     # Goals and the end are set while it is active, feedback once it has ended: only the forms shown are made.
     if active:
@@ -247,7 +255,7 @@ def _mentorship_page(found, status: int = 200, **forms_given: Any):
         shown = {"note_form": lambda: forms.NoteForm(formdata=None), "feedback_form": lambda: forms.FeedbackForm(formdata=None)}
     feedback = {} if active else mentorships.feedback_of(found)
     return render_template(
-        "matching/mentorship.html", found=found, other=found.other(actor), notes=mentorships.notes(found),
+        "matching/mentorship.html", found=found, other=found.other(actor), notes=notes,
         feedback=feedback, mine=feedback.get(actor.id), goals_html=render_markdown(found.goals), every=CHECK_IN_EVERY,
         # A refused form's message is shown even when its form is not (feedback sent before the end).
         refused=list(forms_given.values()),
@@ -258,7 +266,7 @@ def _mentorship_page(found, status: int = 200, **forms_given: Any):
 @bp.route("/mentoring/mentorships/<int:mentorship_id>")
 @login_required
 def mentorship(mentorship_id: int):
-    return _mentorship_page(_mentorship_or_404(mentorship_id))
+    return _mentorship_page(mentorship_id)
 
 
 def _mentorship_action(mentorship_id: int, form_name: str, form: Any, action, done: str):
@@ -269,11 +277,11 @@ def _mentorship_action(mentorship_id: int, form_name: str, form: Any, action, do
         except ServiceError as error:
             db.session.rollback()
             attach_error(form, error)
-            return _mentorship_page(_mentorship_or_404(mentorship_id), error.status_code, **{form_name: form})
+            return _mentorship_page(mentorship_id, error.status_code, **{form_name: form})
         db.session.commit()
         flash(done, "success")
         return redirect(url_for("matching.mentorship", mentorship_id=mentorship_id))
-    return _mentorship_page(found, 400, **{form_name: form})
+    return _mentorship_page(mentorship_id, 400, **{form_name: form})
 
 
 @bp.route("/mentoring/mentorships/<int:mentorship_id>/goals", methods=["POST"])

@@ -22,7 +22,9 @@ from cop.clock import utcnow
 from cop.errors import Conflict, PermissionDenied, ServiceError
 from cop.extensions import db
 from cop.matching.engine import Suggestion
-from cop.matching.index import cards_at, declined_by, mentor_index, seeker_for, suggestion_inputs
+from cop.matching.index import (
+    SuggestionInputs, cards_at, declined_by, mentor_index, request_with_inputs, seeker_for, suggestion_inputs,
+)
 from cop.matching.models import AGENCY_PREFERENCES, FORMATS, LIVE_REQUEST, MAX_GOALS_LENGTH, MAX_REASON_LENGTH, MentorDecline, MentorRequest, Mentorship
 from cop.notifications.services import notify, register_kind
 from cop.text.markdown import strip_html
@@ -144,6 +146,29 @@ def can_see_request(actor: Any, request: MentorRequest) -> bool:
     return actor.id in (request.newcomer_id, request.mentor_id, request.withdrawn_from_id) or actor.is_site_admin
 
 
+@functools.cache
+def _request_query() -> sa.Select:
+    return sa.select(MentorRequest).where(MentorRequest.id == sa.bindparam("request_id"))
+
+
+def request_visible_to(actor: Any, request_id: int) -> Optional[MentorRequest]:
+    """The request with this id when the actor may see it (can_see_request), else None. A statement built once:
+    Session.get builds its own on every call."""
+    found = db.session.scalar(_request_query(), {"request_id": request_id})
+    return found if found is not None and can_see_request(actor, found) else None
+
+
+def request_page_of(actor: Any, request_id: int) -> tuple[Optional[MentorRequest], Optional[SuggestionInputs]]:
+    """``request_visible_to``, with what its suggestions are made from when the actor made it (see ``suggested``),
+    in the same statement."""
+    if not is_signed_in(actor):
+        return None, None
+    found, inputs = request_with_inputs(request_id, actor.id)
+    if found is None or not can_see_request(actor, found):
+        return None, None
+    return found, inputs
+
+
 def suggestions(request: MentorRequest, limit: int = SUGGESTIONS) -> list[Suggestion]:
     """The mentors who suit this request best, with the reasons, leaving out those who cannot take it."""
     return suggested(request, limit).suggestions
@@ -160,11 +185,12 @@ class Suggested(NamedTuple):
     skills: dict[str, str]
 
 
-def suggested(request: MentorRequest, limit: int = SUGGESTIONS) -> Suggested:
+def suggested(request: MentorRequest, limit: int = SUGGESTIONS, inputs: Optional[SuggestionInputs] = None) -> Suggested:
     """``suggestions``, with what is shown of each mentor and the topics they were made from: one statement
-    besides the index's, whatever the number of mentors, and one more for mentors not yet shown at this index."""
+    besides the index's (none when the caller has the ``inputs`` already), whatever the number of mentors, and one
+    more for mentors not yet shown at this index."""
     newcomer = request.newcomer
-    inputs = suggestion_inputs(newcomer.id, request.id)
+    inputs = inputs or suggestion_inputs(newcomer.id, request.id)
     unavailable = inputs.unavailable | ({request.mentor_id} if request.mentor_id else set())
     found = mentor_index(inputs.version).suggest_kept(
         seeker_for(newcomer, request, (inputs.interests, inputs.skills)), limit=limit, unavailable=unavailable,

@@ -1,5 +1,6 @@
-"""A request's transaction starts at its first write (or lock), on both databases: reads before it open none,
-and everything from it on commits or rolls back as one."""
+"""The app's connections (cop.database): a request's transaction starts at its first write (or lock), on both
+databases, and everything from it on commits or rolls back as one; a connection is pinged only after it has been
+idle; on PostgreSQL a result's description is made when it is read, and reads as psycopg's own."""
 
 from __future__ import annotations
 
@@ -140,3 +141,76 @@ def test_prepared_statements_outlive_requests_on_postgresql(app, client, routes)
         client.get("/_test/read")
     with app.app_context():
         assert _db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements")) > 0
+
+
+@pytest.fixture()
+def pings(app, monkeypatch):
+    """The pings the app's engine sends, counted."""
+    with app.app_context():
+        dialect = _db.engine.dialect
+    sent: list[int] = []
+    real = dialect.do_ping
+
+    def counted(dbapi_connection):
+        sent.append(1)
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    return sent
+
+
+def idle_for(app, seconds: float) -> None:
+    """Make every connection in the app's pool look idle for this long."""
+    with app.app_context():
+        pool = _db.engine.pool
+    for record in list(pool._pool.queue):
+        record.info["cop.idle_since"] -= seconds
+
+
+def test_a_connection_used_moments_ago_is_not_pinged_and_an_idle_one_is(app, client, routes, pings):
+    client.get("/_test/read")
+    client.get("/_test/read")
+    assert pings == []
+    idle_for(app, app.config["DATABASE_PING_AFTER_IDLE"] + 1)
+    assert client.get("/_test/read").status_code == 200
+    assert pings == [1]
+
+
+def test_an_idle_connection_the_server_closed_is_replaced(app, client, routes):
+    with app.app_context():
+        if _db.engine.dialect.name != "postgresql":
+            pytest.skip("an SQLite file has no server to close a connection")
+    assert client.get("/_test/read").status_code == 200  # the pool now holds a connection
+    with app.app_context():
+        url = _db.engine.url
+    killer = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with killer.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    killer.dispose()
+    idle_for(app, app.config["DATABASE_PING_AFTER_IDLE"] + 1)
+    assert client.get("/_test/read").text == "outside a transaction"
+
+
+def test_a_description_is_made_when_read_and_reads_as_psycopgs(app):
+    with app.app_context():
+        if _db.engine.dialect.name != "postgresql":
+            pytest.skip("the lazy description is for psycopg's cursors")
+        import psycopg
+
+        driver = _db.session.connection().connection.driver_connection
+        plain = psycopg.Cursor(driver)
+        lazy = driver.cursor()
+        query = "SELECT 1 AS one, 'two'::text AS two, now() AS three"
+        plain.execute(query)
+        lazy.execute(query)
+        assert len(lazy.description) == 3
+        assert [tuple(column) for column in lazy.description] == [tuple(column) for column in plain.description]
+        assert [column.name for column in lazy.description] == ["one", "two", "three"]
+        assert _db.session.execute(sa.text(query)).keys() == ["one", "two", "three"]
+        unread = lazy.description
+        lazy.execute("SET LOCAL statement_timeout = 0")
+        assert lazy.description is None
+        with pytest.raises(RuntimeError, match="moved on"):
+            unread[0]
+        _db.session.rollback()
