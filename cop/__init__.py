@@ -213,14 +213,27 @@ def register_context(app: Flask) -> None:
             g.navigation = _navigation()
         return g.navigation
 
+    header_endpoints = (*(target for _, target, _ in NAVIGATION), "notifications.index", "forum.queue", "site.admin",
+                        "accounts.login", "accounts.register")
+
+    def _header_urls() -> dict[str, str]:
+        # The header's links take no arguments: made once for each script root the app is served under (a few).
+        kept = app.extensions.setdefault("cop.header_urls", {})
+        if request.script_root not in kept:
+            if len(kept) >= 8:
+                kept.clear()
+            kept[request.script_root] = {endpoint: url_for(endpoint) for endpoint in header_endpoints}
+        return kept[request.script_root]
+
     def _navigation() -> dict[str, Any]:
+        urls = _header_urls()
         endpoint = request.endpoint or ""
         own_profile = current_user.is_authenticated and (
             endpoint in ("accounts.edit_profile", "accounts.change_password")
             or (endpoint == "accounts.person" and (request.view_args or {}).get("user_id") == current_user.id)
         )
         nav_items = [
-            {"label": label, "href": url_for(target), "active": endpoint in section and not own_profile}
+            {"label": label, "href": urls[target], "active": endpoint in section and not own_profile}
             for label, target, section in NAVIGATION
         ]
         if current_user.is_authenticated:
@@ -229,7 +242,7 @@ def register_context(app: Flask) -> None:
             account_links = [
                 {
                     "label": "Notifications",
-                    "href": url_for("notifications.index"),
+                    "href": urls["notifications.index"],
                     "active": endpoint.startswith("notifications."),
                     "count": unread_count(current_user),
                 },
@@ -238,14 +251,14 @@ def register_context(app: Flask) -> None:
             from cop.forum.access import moderates_anything
 
             if moderates_anything(current_user):
-                account_links.append({"label": "Moderation", "href": url_for("forum.queue"),
+                account_links.append({"label": "Moderation", "href": urls["forum.queue"],
                                       "active": endpoint in ("forum.queue", "forum.member", "forum.watched_words")})
             if current_user.is_site_admin:
-                account_links.append({"label": "Admin", "href": url_for("site.admin"), "active": request.path.startswith("/admin")})
+                account_links.append({"label": "Admin", "href": urls["site.admin"], "active": request.path.startswith("/admin")})
         else:
             account_links = [
-                {"label": "Sign in", "href": url_for("accounts.login"), "active": endpoint == "accounts.login"},
-                {"label": "Register", "href": url_for("accounts.register"), "active": endpoint == "accounts.register"},
+                {"label": "Sign in", "href": urls["accounts.login"], "active": endpoint == "accounts.login"},
+                {"label": "Register", "href": urls["accounts.register"], "active": endpoint == "accounts.register"},
             ]
         return {
             "nav_items": nav_items,

@@ -126,7 +126,7 @@ def _anonymous() -> bool:
 
 
 def _key(version: str) -> str:
-    return f"page:{version}:{request.host}:{request.full_path}"
+    return f"page:{version}:{request.host}:{request.script_root}{request.full_path}"
 
 
 def _answer(status: int, body: bytes, headers: Iterable[tuple[str, str]], etag: str) -> Response:
@@ -200,7 +200,7 @@ def shared_part(name: str, make: Callable[[], Any], also: tuple[str, ...] = ()) 
     version = _version(also)
     if version is None:
         return make()
-    key = f"part:{version}:{name}:{request.host}:{request.full_path}"
+    key = f"part:{version}:{name}:{request.host}:{request.script_root}{request.full_path}"
     kept = _get(key)
     if kept is not None:
         return kept

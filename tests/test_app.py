@@ -197,6 +197,14 @@ def test_header_marks_the_current_section(client, as_user):
     assert 'href="/admin" aria-current="page"' in client.get("/admin/outbox").get_data(as_text=True)
 
 
+def test_header_links_follow_the_path_the_site_is_served_under(client):
+    mounted = client.get("/agencies", base_url="http://localhost/cop").get_data(as_text=True)
+    assert 'href="/cop/agencies" aria-current="page"' in mounted and 'href="/cop/people"' in mounted
+    assert 'href="/cop/auth/login"' in mounted
+    at_root = client.get("/agencies").get_data(as_text=True)
+    assert 'href="/agencies" aria-current="page"' in at_root and 'href="/cop/' not in at_root
+
+
 def test_pages_promise_only_what_exists(client, as_user):
     """Mentoring and the forum's posts arrive with their own issues; until then no page mentions them."""
     import html
