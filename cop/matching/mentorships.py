@@ -68,9 +68,10 @@ def _pair_row(actor: Any, mentorship_id: int, with_notes: bool) -> Optional[sa.R
     if row is None:
         return None
     # Both of the pair on the mentorship, held there (the session keeps an object only while it is referred to).
+    # The actor is the session's own (found in its identity map, with no statement, when the sign-in loaded them).
     mentorship, other = row[0], row[1]
     mine, theirs = ("mentor", "newcomer") if mentorship.mentor_id == actor.id else ("newcomer", "mentor")
-    so.attributes.set_committed_value(mentorship, mine, actor)
+    so.attributes.set_committed_value(mentorship, mine, db.session.get(User, actor.id))
     so.attributes.set_committed_value(mentorship, theirs, other)
     return row
 

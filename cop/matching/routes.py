@@ -109,10 +109,13 @@ def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm
         skill_names = sorted(skills.values())
     else:
         skill_names = [topic.name for topic in found.skills]
+    # The decline form only for the mentor it is asked of, while it is: no other page shows it.
+    if decline_form is None and found.status == "asked" and actor.id == found.mentor_id:
+        decline_form = forms.DeclineForm(formdata=None)
     return render_template(
         "matching/request.html", found=found, suggestions=suggestions, mentors=mentors, statuses=REQUEST_STATUSES,
-        formats=FORMATS, preferences=AGENCY_PREFERENCES, form=EmptyForm(formdata=None),
-        decline_form=decline_form or forms.DeclineForm(formdata=None), goals=render_markdown(found.goals),
+        formats=FORMATS, preferences=AGENCY_PREFERENCES, form=EmptyForm(formdata=None), decline_form=decline_form,
+        goals=render_markdown(found.goals),
         show_numbers=actor.is_site_admin or actor.is_agency_admin, names=names, skill_names=skill_names,
     ), status
 
