@@ -245,10 +245,10 @@ def _mentorship_or_404(mentorship_id: int):
 
 def _mentorship_page(mentorship_id: int, status: int = 200, **forms_given: Any):
     actor = _actor()
-    shown = mentorships.page_of(actor, mentorship_id)
-    if shown is None:
+    page = mentorships.page_of(actor, mentorship_id)
+    if page is None:
         abort(404)
-    found, notes = shown
+    found, notes = page
     active = found.status == "active"
     # Goals and the end are set while it is active, feedback once it has ended: only the forms shown are made.
     if active:
