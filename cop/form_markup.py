@@ -6,7 +6,7 @@ a field's cost. What they make is unchanged: attributes in the order given, each
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from markupsafe import Markup, escape
 
@@ -20,6 +20,12 @@ def html_attributes(mapping: Mapping[str, Any]) -> Markup:
         f" {escape(key)}" if value is True else f' {escape(key)}="{escape(value)}"'
         for key, value in mapping.items() if value is not None and value is not False
     ))
+
+
+def choice_attributes(choice: Sequence[Any]) -> Markup:
+    """A choice's own attributes: WTForms 3.1 and later yield (value, label, selected, render_kw), older ones the
+    first three."""
+    return html_attributes(choice[3]) if len(choice) > 3 and choice[3] else Markup("")
 
 
 def _as_text(spellcheck: Any) -> Any:

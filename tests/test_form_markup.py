@@ -1,4 +1,5 @@
-"""The form macros' attribute lists (cop.form_markup): order, escaping, bare and missing attributes, described-by ids."""
+"""The form macros' attribute lists (cop.form_markup): order, escaping, bare and missing attributes, described-by ids,
+a choice's own attributes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from types import SimpleNamespace
 
 from markupsafe import Markup
 
-from cop.form_markup import control_attributes, described_by, html_attributes
+from cop.form_markup import choice_attributes, control_attributes, described_by, html_attributes
 
 
 def field(render_kw=None, errors=(), id="goals"):
@@ -35,4 +36,12 @@ def test_described_by_names_the_first_id_the_hint_and_each_error_in_turn():
     assert described_by(field(), None) == ""
     assert described_by(field(errors=["One", "Two"]), "A hint", "goals-info") == (
         ' aria-describedby="goals-info goals-hint goals-error goals-error-2"'
+    )
+
+
+def test_choice_attributes_are_a_choices_own_render_kw_when_it_has_one():
+    assert choice_attributes(("14", "Every two weeks", True)) == ""
+    assert choice_attributes(("14", "Every two weeks", True, {})) == ""
+    assert choice_attributes(("x", "X", False, {"disabled": True, "data-note": 'say "no"', "hidden": False})) == (
+        ' disabled data-note="say &#34;no&#34;"'
     )

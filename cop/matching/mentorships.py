@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cop.accounts.models import User
+from cop.agencies.models import Agency
 from cop.clock import from_json, utcnow
 from cop.database import json_rows
 from cop.errors import Conflict, PermissionDenied, ServiceError
@@ -48,15 +49,19 @@ def _pair_query(dialect_name: str, with_notes: bool) -> sa.Select:
     actor = sa.bindparam("actor_id")
     other = so.aliased(User)
     columns: list[Any] = [Mentorship, other]
+    options: list[Any] = [so.joinedload(other.agency)]
     if with_notes:
         note = MentorshipNote
         columns.append(sa.select(json_rows(dialect_name, note.id, note.author_id, note.body, note.created_at))
                        .where(note.mentorship_id == Mentorship.id).scalar_subquery())
+        # The page shows the other person's name and agency, and nothing else of either.
+        options = [so.load_only(other.display_name, other.agency_id),
+                   so.joinedload(other.agency).load_only(Agency.name)]
     return (
         sa.select(*columns)
         .join(other, other.id == sa.case((Mentorship.mentor_id == actor, Mentorship.newcomer_id), else_=Mentorship.mentor_id))
         .where(Mentorship.id == sa.bindparam("mentorship_id"), sa.or_(Mentorship.mentor_id == actor, Mentorship.newcomer_id == actor))
-        .options(so.joinedload(other.agency))
+        .options(*options)
     )
 
 
