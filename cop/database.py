@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 
 def reads_only(context: Any) -> bool:
@@ -129,10 +130,21 @@ class LazyDescription(Sequence):
         return self._made()[index]
 
 
-def json_rows(dialect_name: str, *columns: Any) -> sa.ColumnElement:
-    """An aggregate of the rows it runs over, each as a JSON array of these columns, in one JSON array (None when
-    there are none): for rows a page needs beside another statement's, in the same round trip. Times come as
-    ISO 8601 text (read them with cop.clock.from_json)."""
-    if dialect_name == "postgresql":
-        return sa.func.json_agg(sa.func.json_build_array(*columns), type_=sa.JSON)
-    return sa.func.json_group_array(sa.func.json_array(*columns), type_=sa.JSON)
+class json_rows(sa.sql.functions.FunctionElement):
+    """An aggregate of the rows it runs over, each as a JSON array of the columns given, in one JSON array (None
+    when there are none): for rows a page needs beside another statement's, in the same round trip. Written for
+    each database when compiled (json_agg on PostgreSQL, json_group_array on SQLite), so a query using it is built
+    once for both. Times come as ISO 8601 text (read them with cop.clock.from_json)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_on_postgresql(element: json_rows, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows)
+def _json_rows_on_sqlite(element: json_rows, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"

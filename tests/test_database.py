@@ -32,25 +32,26 @@ def routes(app):
     """Routes that do one thing each with the session; none of them commits unless its name says so."""
     ran: list[str] = []
 
+    def read_and_say_where() -> str:
+        _db.session.scalar(sa.select(sa.func.count(Agency.id)))
+        return "in a transaction" if in_transaction() else "outside a transaction"
+
     @app.route("/_test/read")
     def read():
-        _db.session.scalar(sa.select(sa.func.count(Agency.id)))
         _db.session.get(Agency, 1)
-        return "in a transaction" if in_transaction() else "outside a transaction"
+        return read_and_say_where()
 
     @app.route("/_test/write-then-read")
     def write_then_read():
         _db.session.add(agency("flushed"))
         _db.session.flush()
-        _db.session.scalar(sa.select(sa.func.count(Agency.id)))
-        return "in a transaction" if in_transaction() else "outside a transaction"
+        return read_and_say_where()
 
     @app.route("/_test/commit-then-read")
     def commit_then_read():
         _db.session.add(agency("committed"))
         _db.session.commit()
-        _db.session.scalar(sa.select(sa.func.count(Agency.id)))
-        return "in a transaction" if in_transaction() else "outside a transaction"
+        return read_and_say_where()
 
     @app.route("/_test/flush")
     def flush():

@@ -208,18 +208,17 @@ def suggestion_inputs(newcomer_id: int, request_id: int) -> SuggestionInputs:
 
 
 @functools.cache
-def _request_with_inputs_query(dialect_name: str) -> sa.Select:
+def _request_with_inputs_query() -> sa.Select:
     """A request, with what its suggestions read fresh as JSON (parameters: request_id, newcomer_id)."""
     inputs = _inputs_query().subquery()
-    return (sa.select(MentorRequest, sa.select(json_rows(dialect_name, *inputs.c)).scalar_subquery())
+    return (sa.select(MentorRequest, sa.select(json_rows(*inputs.c)).scalar_subquery())
             .where(MentorRequest.id == sa.bindparam("request_id")))
 
 
 def request_with_inputs(request_id: int, newcomer_id: int) -> tuple[Optional[MentorRequest], Optional[SuggestionInputs]]:
     """A request and, in the same statement, its suggestions' inputs as they would be if ``newcomer_id`` made it
     (None when they did not): a newcomer's page of suggestions is one statement besides the sign-in."""
-    query = _request_with_inputs_query(db.session.get_bind().dialect.name)
-    row = db.session.execute(query, {"request_id": request_id, "newcomer_id": newcomer_id}).first()
+    row = db.session.execute(_request_with_inputs_query(), {"request_id": request_id, "newcomer_id": newcomer_id}).first()
     if row is None:
         return None, None
     request, inputs = row

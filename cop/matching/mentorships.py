@@ -42,7 +42,7 @@ class NoteShown:
 
 
 @functools.cache
-def _pair_query(dialect_name: str, with_notes: bool) -> sa.Select:
+def _pair_query(with_notes: bool) -> sa.Select:
     """Built once for each use (pages and actions on a mentorship all run it): the mentorship when the actor is
     one of the pair, with the other of the two and their agency (the actor is loaded already: the sign-in brings
     them), and for its page the notes, as JSON in the same statement."""
@@ -52,7 +52,7 @@ def _pair_query(dialect_name: str, with_notes: bool) -> sa.Select:
     options: list[Any] = [so.joinedload(other.agency)]
     if with_notes:
         note = MentorshipNote
-        columns.append(sa.select(json_rows(dialect_name, note.id, note.author_id, note.body, note.created_at))
+        columns.append(sa.select(json_rows(note.id, note.author_id, note.body, note.created_at))
                        .where(note.mentorship_id == Mentorship.id).scalar_subquery())
         # The page shows the other person's name and agency, and nothing else of either.
         options = [so.load_only(other.display_name, other.agency_id),
@@ -68,8 +68,7 @@ def _pair_query(dialect_name: str, with_notes: bool) -> sa.Select:
 def _pair_row(actor: Any, mentorship_id: int, with_notes: bool) -> Optional[sa.Row]:
     if not getattr(actor, "id", None):
         return None
-    query = _pair_query(db.session.get_bind().dialect.name, with_notes)
-    row = db.session.execute(query, {"mentorship_id": mentorship_id, "actor_id": actor.id}).first()
+    row = db.session.execute(_pair_query(with_notes), {"mentorship_id": mentorship_id, "actor_id": actor.id}).first()
     if row is None:
         return None
     # Both of the pair on the mentorship, held there (the session keeps an object only while it is referred to).
