@@ -6,6 +6,7 @@ a field's cost. What they make is unchanged: attributes in the order given, each
 
 from __future__ import annotations
 
+from numbers import Number
 from typing import Any, Mapping, Optional, Sequence
 
 from markupsafe import Markup, escape
@@ -56,3 +57,152 @@ def described_by(f: Any, hint: Any, first: Optional[str] = None) -> Markup:
         ids.append(f"{f.id}-hint")
     ids.extend(f"{f.id}-error" + ("" if number == 1 else f"-{number}") for number in range(1, len(f.errors) + 1))
     return Markup(f' aria-describedby="{escape(" ".join(ids))}"') if ids else Markup("")
+
+
+# ---------------------------------------------------------------- whole fields
+
+def _hint(f: Any, hint: Any, classes: str = "") -> str:
+    if not hint:
+        return ""
+    return f'\n<div id="{escape(f.id)}-hint" class="govuk-hint{" " + escape(classes) if classes else ""}">{escape(hint)}</div>'
+
+
+def _error_messages(f: Any) -> str:
+    return "".join(
+        f'\n<p id="{escape(f.id)}-error{"" if number == 1 else f"-{number}"}" class="govuk-error-message">'
+        f'<span class="govuk-visually-hidden">Error:</span> {escape(message)}</p>'
+        for number, message in enumerate(f.errors, 1)
+    )
+
+
+def _legend_class(label_class: str) -> str:
+    if label_class == "govuk-label":
+        return "govuk-fieldset__legend govuk-fieldset__legend--s"
+    return escape(label_class.replace("govuk-label", "govuk-fieldset__legend"))
+
+
+#: The input type of each text-like field; any other field is type="text".
+INPUT_TYPES = {"EmailField": "email", "PasswordField": "password", "URLField": "url", "SearchField": "search", "TelField": "tel"}
+#: Attributes a text-like field has unless render_kw or the caller say otherwise.
+_NO_SPELLCHECK = frozenset(("EmailField", "URLField", "PasswordField", "IntegerField", "DecimalField", "TelField"))
+
+
+def field(f: Any, hint: Any = None, classes: str = "", autocomplete: Optional[str] = None, label_class: str = "govuk-label",
+          spellcheck: Any = None, rows: Any = 5, attrs: Optional[Mapping[str, Any]] = None, label: Any = None) -> Markup:
+    """The whole form group for one field, chosen by f.type: GOV.UK Frontend's text input, textarea (with a character
+    count when it has a maximum length), select, radios or checkboxes (in a fieldset), or single checkbox.
+
+    ``hint`` defaults to f.description; ``classes`` go on the control (or on the radios or checkboxes);
+    ``label_class`` on the label (as "govuk-fieldset__legend…" on a fieldset's legend); ``attrs`` and f.render_kw
+    become extra attributes of the control; ``label`` replaces the field's label text.
+
+    Ids follow GOV.UK Frontend: the control (or the first radio or checkbox) has the field's id, so an error summary
+    links to "#" + f.id; then f.id + "-hint", f.id + "-error", and radios and checkboxes after the first f.id + "-2",
+    "-3"… There is no HTML ``required`` attribute: the server checks every form and the error summary says what to fix.
+    """
+    kind = f.type
+    hint = hint or f.description or None
+    label_html = escape(label if label is not None else f.label.text)
+    group_class = "govuk-form-group govuk-form-group--error" if f.errors else "govuk-form-group"
+    id_ = escape(f.id)
+    name = escape(f.name)
+
+    if kind in ("HiddenField", "CSRFTokenField"):
+        return Markup(f())
+    if kind == "SubmitField":  # buttons come from the button macro
+        return Markup("")
+
+    if kind == "BooleanField":  # a single checkbox: no fieldset, the label says it all
+        return Markup(
+            f'<div class="{group_class}">{_error_messages(f)}\n'
+            f'  <div class="govuk-checkboxes {escape(classes or "govuk-checkboxes--small")}" data-module="govuk-checkboxes">\n'
+            f'    <div class="govuk-checkboxes__item">\n'
+            f'      <input class="govuk-checkboxes__input" id="{id_}" name="{name}" type="checkbox" value="y"'
+            f'{" checked" if f.data else ""}{described_by(f, hint)}{control_attributes(f, attrs, autocomplete, spellcheck)}>\n'
+            f'      <label class="govuk-label govuk-checkboxes__label" for="{id_}">{label_html}</label>'
+            f'{_hint(f, hint, "govuk-checkboxes__hint")}\n'
+            f'    </div>\n  </div>\n</div>'
+        )
+
+    if kind == "RadioField" or "SelectMultiple" in kind or "MultiCheckbox" in kind:
+        # Radios (one answer) or checkboxes (any number), in a fieldset whose legend is the label.
+        group = "radios" if kind == "RadioField" else "checkboxes"
+        input_type = "radio" if group == "radios" else "checkbox"
+        choices = list(f.iter_choices())
+        size_class = classes or ("govuk-checkboxes--small" if group == "checkboxes" and len(choices) > 8 else "")
+        items = []
+        for number, choice in enumerate(choices, 1):
+            item_id = id_ if number == 1 else f"{id_}-{number}"
+            items.append(
+                f'\n      <div class="govuk-{group}__item">\n'
+                f'        <input class="govuk-{group}__input" id="{item_id}" name="{name}" type="{input_type}" value="{escape(choice[0])}"'
+                f'{" checked" if choice[2] else ""}{choice_attributes(choice)}>\n'
+                f'        <label class="govuk-label govuk-{group}__label" for="{item_id}">{escape(choice[1])}</label>\n'
+                f'      </div>'
+            )
+        return Markup(
+            f'<div class="{group_class}">\n'
+            f'  <fieldset class="govuk-fieldset"{described_by(f, hint)}>\n'
+            f'    <legend class="{_legend_class(label_class)}">{label_html}</legend>{_hint(f, hint)}{_error_messages(f)}\n'
+            f'    <div class="govuk-{group}{" " + escape(size_class) if size_class else ""}" data-module="govuk-{group}">'
+            f'{"".join(items)}\n    </div>\n  </fieldset>\n</div>'
+        )
+
+    label_tag = f'<label class="{escape(label_class)}" for="{id_}">{label_html}</label>{_hint(f, hint)}{_error_messages(f)}'
+    extra_classes = " " + escape(classes) if classes else ""
+
+    if "Select" in kind:
+        options = "".join(
+            f'\n    <option value="{escape(choice[0])}"{" selected" if choice[2] else ""}{choice_attributes(choice)}>{escape(choice[1])}</option>'
+            for choice in f.iter_choices()
+        )
+        return Markup(
+            f'<div class="{group_class}">\n  {label_tag}\n'
+            f'  <select class="govuk-select{extra_classes}{" govuk-select--error" if f.errors else ""}" id="{id_}" name="{name}"'
+            f'{described_by(f, hint)}{control_attributes(f, attrs, autocomplete, spellcheck)}>{options}\n  </select>\n</div>'
+        )
+
+    if kind == "TextAreaField":
+        # With a maximum length (a Length validator), GOV.UK's character count tells people how much is left.
+        maxlength = f.flags.maxlength
+        if not (maxlength and isinstance(maxlength, Number) and maxlength > 0):
+            maxlength = None
+        if maxlength:
+            opening = f'<div class="{group_class} govuk-character-count" data-module="govuk-character-count" data-maxlength="{escape(maxlength)}">'
+            count = f'\n  <div id="{id_}-info" class="govuk-hint govuk-character-count__message">You can enter up to {escape(maxlength)} characters</div>'
+        else:
+            opening, count = f'<div class="{group_class}">', ""
+        return Markup(
+            f'\n{opening}\n  {label_tag}\n'
+            f'  <textarea class="govuk-textarea{" govuk-js-character-count" if maxlength else ""}{extra_classes}'
+            f'{" govuk-textarea--error" if f.errors else ""}" id="{id_}" name="{name}" rows="{escape(rows)}"'
+            f'{described_by(f, hint, f.id + "-info" if maxlength else None)}{control_attributes(f, attrs, autocomplete, spellcheck)}>\n'
+            f'{escape(f._value())}</textarea>{count}\n</div>'
+        )
+
+    # Text inputs: StringField, EmailField, PasswordField, URLField, SearchField, TelField, IntegerField, DecimalField…
+    defaults: dict[str, str] = {}
+    if kind in _NO_SPELLCHECK:
+        defaults["spellcheck"] = "false"
+    if kind == "IntegerField":
+        defaults["inputmode"] = "numeric"
+    if kind == "DecimalField":
+        defaults["inputmode"] = "decimal"
+    if kind in ("EmailField", "URLField"):
+        defaults["autocapitalize"] = "none"
+    value = "" if kind == "PasswordField" else f._value()
+    value_attribute = f' value="{escape(value)}"' if value else ""
+    return Markup(
+        f'<div class="{group_class}">\n  {label_tag}\n'
+        f'  <input class="govuk-input{extra_classes}{" govuk-input--error" if f.errors else ""}" id="{id_}" name="{name}" '
+        f'type="{INPUT_TYPES.get(kind, "text")}"{value_attribute}'
+        f'{described_by(f, hint)}{control_attributes(f, attrs, autocomplete, spellcheck, defaults)}>\n</div>'
+    )
+
+
+def csrf(form: Any) -> Markup:
+    """The form's CSRF token as a hidden input, with no id, so that several forms can share a page."""
+    token = getattr(form, "csrf_token", None)
+    if token is None:
+        return Markup("")
+    return Markup(f'<input type="hidden" name="{escape(token.name)}" value="{escape(token._value())}">')
