@@ -81,8 +81,10 @@ def _legend_class(label_class: str) -> str:
     return escape(label_class.replace("govuk-label", "govuk-fieldset__legend"))
 
 
-#: The input type of each text-like field; any other field is type="text".
+#: The input type of each text-like field; any other field is type="text", unless its widget is one of the pickers.
 INPUT_TYPES = {"EmailField": "email", "PasswordField": "password", "URLField": "url", "SearchField": "search", "TelField": "tel"}
+#: The browser's own pickers, taken from the field's widget: a DateField's "date", a DateTimeLocalField's "datetime-local"…
+PICKERS = frozenset(("date", "datetime-local", "time", "month", "week"))
 #: Attributes a text-like field has unless render_kw or the caller say otherwise.
 _NO_SPELLCHECK = frozenset(("EmailField", "URLField", "PasswordField", "IntegerField", "DecimalField", "TelField"))
 
@@ -180,7 +182,8 @@ def field(f: Any, hint: Any = None, classes: str = "", autocomplete: Optional[st
             f'{escape(f._value())}</textarea>{count}\n</div>'
         )
 
-    # Text inputs: StringField, EmailField, PasswordField, URLField, SearchField, TelField, IntegerField, DecimalField…
+    # Text inputs: StringField, EmailField, PasswordField, URLField, SearchField, TelField, IntegerField, DecimalField, and
+    # the date and time fields, as the browser's picker.
     defaults: dict[str, str] = {}
     if kind in _NO_SPELLCHECK:
         defaults["spellcheck"] = "false"
@@ -190,12 +193,14 @@ def field(f: Any, hint: Any = None, classes: str = "", autocomplete: Optional[st
         defaults["inputmode"] = "decimal"
     if kind in ("EmailField", "URLField"):
         defaults["autocapitalize"] = "none"
+    picker = getattr(f.widget, "input_type", None)
+    input_type = INPUT_TYPES.get(kind) or (picker if picker in PICKERS else "text")
     value = "" if kind == "PasswordField" else f._value()
     value_attribute = f' value="{escape(value)}"' if value else ""
     return Markup(
         f'<div class="{group_class}">\n  {label_tag}\n'
         f'  <input class="govuk-input{extra_classes}{" govuk-input--error" if f.errors else ""}" id="{id_}" name="{name}" '
-        f'type="{INPUT_TYPES.get(kind, "text")}"{value_attribute}'
+        f'type="{input_type}"{value_attribute}'
         f'{described_by(f, hint)}{control_attributes(f, attrs, autocomplete, spellcheck, defaults)}>\n</div>'
     )
 

@@ -34,7 +34,7 @@ class DayField(DateField):
     """A date from the browser's date picker (YYYY-MM-DD), with the site's own message when it is not one."""
 
     def __init__(self, label: str, message: str, **kwargs: Any) -> None:
-        super().__init__(label, validators=[Optional()], render_kw={"type": "date"}, **kwargs)
+        super().__init__(label, validators=[Optional()], **kwargs)
         self.message = message
 
     def process_formdata(self, valuelist: list[str]) -> None:

@@ -3,11 +3,12 @@ choice's own attributes), and whole fields as GOV.UK Frontend writes them, with 
 
 from __future__ import annotations
 
+import datetime
 from types import SimpleNamespace
 
 from markupsafe import Markup
 from wtforms import BooleanField, Form, HiddenField, IntegerField, PasswordField, RadioField, SelectField, SelectMultipleField
-from wtforms import StringField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, EmailField, StringField, TextAreaField, URLField
 from wtforms.validators import Length
 
 from cop import form_markup
@@ -63,6 +64,10 @@ class Sample(Form):
     agency = SelectField("Agency", choices=as_choices([("", "None"), ("1", "Bristol & Bath")]))
     agree = BooleanField("I agree")
     token = HiddenField()
+    day = DateField("Day")
+    starts = DateTimeLocalField("Starts", format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    email = EmailField("Email")
+    url = URLField("Address")
 
 
 def sample(**data):
@@ -129,3 +134,12 @@ def test_the_csrf_input_has_no_id_and_is_left_out_when_a_form_has_no_token():
     token = SimpleNamespace(name="csrf_token", _value=lambda: 'ab"c')
     assert form_markup.csrf(SimpleNamespace(csrf_token=token)) == '<input type="hidden" name="csrf_token" value="ab&#34;c">'
     assert form_markup.csrf(sample()) == ""
+
+
+def test_dates_and_times_are_the_browsers_pickers_and_addresses_their_own_types():
+    form = sample(day=datetime.date(2026, 12, 1), starts=datetime.datetime(2026, 12, 1, 18, 30))
+    assert 'id="day" name="day" type="date" value="2026-12-01">' in form_markup.field(form.day)
+    assert 'id="starts" name="starts" type="datetime-local" value="2026-12-01T18:30">' in form_markup.field(form.starts)
+    assert 'type="email" spellcheck="false" autocapitalize="none">' in form_markup.field(form.email)
+    # The control's type is the field's own: attrs and render_kw cannot change it.
+    assert 'type="url" spellcheck="false" autocapitalize="none">' in form_markup.field(form.url, attrs={"type": "text"})

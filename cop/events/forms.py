@@ -6,7 +6,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from cop.accounts.models import LEVELS
@@ -92,7 +93,7 @@ class EventForm(SiteForm):
                            invalid_choice_message="Choose a currency from the list.")
     payment_details = StringField("How to pay", validators=[Length(max=500, message="Keep how to pay to 500 characters or fewer.")])
     registration_open = BooleanField("Registration is open", default=True)
-    contact_email = StringField("Contact email", validators=[Length(max=254, message="The contact address is too long.")])
+    contact_email = EmailField("Contact email", validators=[Length(max=254, message="The contact address is too long.")])
     topics = SelectMultipleField("Topics and skills", coerce=int, choices=[],
                                  invalid_choice_message="Choose topics from the list.", invalid_value_message="Choose topics from the list.")
     repeat = RadioField("Repeats", choices=as_choices([("", "Does not repeat"), *REPEATS.items()]), default="",
@@ -151,7 +152,7 @@ class BookingForm(SiteForm):
 class ImportForm(SiteForm):
     """Another calendar's address, for an agency to import."""
 
-    url = StringField("Calendar address", validators=[
+    url = URLField("Calendar address", validators=[
         DataRequired("Enter the calendar's address."),
         Length(max=500, message="The address must be 500 characters or fewer."),
     ])
