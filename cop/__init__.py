@@ -192,13 +192,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_context(app: Flask) -> None:
-    from cop.form_markup import csrf, field
+    from cop.form_markup import button, csrf, field
     from cop.web import option_tags, page_items
 
     app.jinja_env.globals["page_items"] = page_items
     app.jinja_env.globals["option_tags"] = option_tags
-    # What templates/_forms.html gives as its field and csrf.
-    app.jinja_env.globals.update(form_field=field, form_csrf=csrf)
+    # What templates/_forms.html gives as its field, button and csrf.
+    app.jinja_env.globals.update(form_field=field, form_button=button, form_csrf=csrf)
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -205,6 +205,16 @@ def field(f: Any, hint: Any = None, classes: str = "", autocomplete: Optional[st
     )
 
 
+def button(text: Any, secondary: Any = False, warning: Any = False, name: Any = None, value: Any = None, hidden: Any = None) -> Markup:
+    """A form's submit button. ``hidden`` is read only by screen readers, after the text: which row's "Approve" this is."""
+    kind = (" govuk-button--secondary" if secondary else "") + (" govuk-button--warning" if warning else "")
+    name_attribute = f' name="{escape(name)}"' if name else ""
+    value_attribute = f' value="{escape(value)}"' if value is not None else ""
+    for_screen_readers = f'<span class="govuk-visually-hidden"> {escape(hidden)}</span>' if hidden else ""
+    return Markup(f'<button type="submit" class="govuk-button{kind}" data-module="govuk-button"{name_attribute}{value_attribute}>'
+                  f'{escape(text)}{for_screen_readers}</button>')
+
+
 def csrf(form: Any) -> Markup:
     """The form's CSRF token as a hidden input, with no id, so that several forms can share a page."""
     token = getattr(form, "csrf_token", None)
