@@ -13,7 +13,7 @@ from cop.accounts.models import User
 from cop.errors import ServiceError
 from cop.extensions import db
 from cop.forms import EmptyForm
-from cop.matching import forms, mentorships, services
+from cop.matching import forms, mentorships, reasons, services
 from cop.matching.models import AGENCY_PREFERENCES, CHECK_IN_EVERY, FORMATS, REQUEST_STATUSES, MentorRequest
 from cop.text.markdown import render_markdown
 from cop.text.services import topic_choices
@@ -102,10 +102,11 @@ def _request_or_404(request_id: int) -> MentorRequest:
 def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm] = None, status: int = 200,
                   inputs: Optional[services.SuggestionInputs] = None):
     actor = _actor()
-    suggestions, mentors, names = [], {}, {}
+    suggestions: list[reasons.Shown] = []
     if actor.id == found.newcomer_id and found.status == "open":
-        suggestions, mentors, interests, skills = services.suggested(found, inputs=inputs)
-        names = {**interests, **skills}
+        ranked, mentors, interests, skills = services.suggested(found, inputs=inputs)
+        # The numbers behind the ranking are for programme admins.
+        suggestions = reasons.shown(ranked, mentors, {**interests, **skills}, actor.is_site_admin or actor.is_agency_admin)
         skill_names = sorted(skills.values())
     else:
         skill_names = [topic.name for topic in found.skills]
@@ -113,10 +114,9 @@ def _request_page(found: MentorRequest, decline_form: Optional[forms.DeclineForm
     if decline_form is None and found.status == "asked" and actor.id == found.mentor_id:
         decline_form = forms.DeclineForm(formdata=None)
     return render_template(
-        "matching/request.html", found=found, suggestions=suggestions, mentors=mentors, statuses=REQUEST_STATUSES,
+        "matching/request.html", found=found, suggestions=suggestions, statuses=REQUEST_STATUSES,
         formats=FORMATS, preferences=AGENCY_PREFERENCES, form=EmptyForm(formdata=None), decline_form=decline_form,
-        goals=render_markdown(found.goals),
-        show_numbers=actor.is_site_admin or actor.is_agency_admin, names=names, skill_names=skill_names,
+        goals=render_markdown(found.goals), skill_names=skill_names,
     ), status
 
 

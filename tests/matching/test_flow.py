@@ -35,6 +35,17 @@ def test_a_newcomer_asks_and_sees_suggestions_with_their_reasons(app, client, co
     assert "The numbers behind this" not in page
 
 
+def test_an_agency_admin_asking_for_a_mentor_sees_the_numbers_behind_each_suggestion(app, client, community, sign_in, ask_for):
+    request_id = ask_for(community.newcomer)
+    with app.app_context():
+        person(community.newcomer).is_agency_admin = True
+        _db.session.commit()
+    sign_in(community.newcomer)
+    page = client.get(f"/mentoring/requests/{request_id}").get_data(as_text=True)
+    assert page.count("The numbers behind this") == page.count("Why this match") == 2
+    assert "Score 0." in page and "; agency bonus 0." in page
+
+
 def test_a_request_needs_a_skill_and_is_never_made_twice(app, client, community, sign_in):
     from cop.matching.models import MentorRequest
 
