@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cop.config import instance_path_from, load_config
+from cop.sessions import SessionInterface
 
 #: The Alembic scripts, found from this package so commands work from any folder.
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     env = config.pop("ENVIRON", None)
     instance_path = config.pop("INSTANCE_PATH", None) or instance_path_from(env if env is not None else os.environ)
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.session_interface = SessionInterface()
     app.config.update(load_config(app.instance_path, env))
     app.config.update(config)
 
@@ -216,18 +218,24 @@ def register_context(app: Flask) -> None:
 
     header_endpoints = (*(target for _, target, _ in NAVIGATION), "notifications.index", "forum.queue", "site.admin",
                         "accounts.login", "accounts.register")
+    # What base.html links to on every page besides the menus, by the name it uses.
+    layout_links = {"favicon": ("site.favicon", {}), "icon": ("static", {"filename": "favicon.svg"}),
+                    "stylesheet": ("static", {"filename": "css/app.css"}), "script": ("static", {"filename": "js/app.mjs"}),
+                    "home": ("site.home", {}), "sign_out": ("accounts.logout", {}), "accessibility": ("site.accessibility", {})}
 
-    def _header_urls() -> dict[str, str]:
-        # The header's links take no arguments: made once for each script root the app is served under (a few).
+    def _header_urls() -> tuple[dict[str, str], dict[str, str]]:
+        # The header's and layout's links take no arguments: made once for each script root the app is served
+        # under (a few), as (by endpoint, by layout name).
         kept = app.extensions.setdefault("cop.header_urls", {})
         if request.script_root not in kept:
             if len(kept) >= 8:
                 kept.clear()
-            kept[request.script_root] = {endpoint: url_for(endpoint) for endpoint in header_endpoints}
+            kept[request.script_root] = ({endpoint: url_for(endpoint) for endpoint in header_endpoints},
+                                         {name: url_for(endpoint, **values) for name, (endpoint, values) in layout_links.items()})
         return kept[request.script_root]
 
     def _navigation() -> dict[str, Any]:
-        urls = _header_urls()
+        urls, layout_urls = _header_urls()
         endpoint = request.endpoint or ""
         own_profile = current_user.is_authenticated and (
             endpoint in ("accounts.edit_profile", "accounts.change_password")
@@ -265,6 +273,7 @@ def register_context(app: Flask) -> None:
             "nav_items": nav_items,
             "account_links": account_links,
             "show_sign_out": current_user.is_authenticated,
+            "layout_urls": layout_urls,
         }
 
 

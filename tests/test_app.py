@@ -201,8 +201,22 @@ def test_header_links_follow_the_path_the_site_is_served_under(client):
     mounted = client.get("/agencies", base_url="http://localhost/cop").get_data(as_text=True)
     assert 'href="/cop/agencies" aria-current="page"' in mounted and 'href="/cop/people"' in mounted
     assert 'href="/cop/auth/login"' in mounted
+    # The layout's own links too: the stylesheet, the script, the home and accessibility pages.
+    for link in ('href="/cop/static/css/app.css"', 'src="/cop/static/js/app.mjs"', 'href="/cop/"', 'href="/cop/accessibility"'):
+        assert link in mounted
     at_root = client.get("/agencies").get_data(as_text=True)
     assert 'href="/agencies" aria-current="page"' in at_root and 'href="/cop/' not in at_root
+    assert 'href="/static/css/app.css"' in at_root
+
+
+def test_a_new_secret_key_ends_sessions_signed_with_the_old_unless_it_is_a_fallback(app, client, as_user):
+    as_user("member")
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+    old = app.secret_key
+    app.config["SECRET_KEY"] = "a-new-secret-key-for-this-test"
+    assert "Sign out" not in client.get("/accessibility").get_data(as_text=True)
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert "Sign out" in client.get("/accessibility").get_data(as_text=True)
 
 
 def test_pages_promise_only_what_exists(client, as_user):
