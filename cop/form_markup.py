@@ -1,7 +1,9 @@
-"""The attribute lists of the form macros (templates/_forms.html), made here rather than in Jinja.
+"""Form markup as GOV.UK Frontend writes it, for WTForms fields: whole fields, the submit button, the form token,
+and the attribute lists they are made with. templates/_forms.html gives field, button and csrf to templates.
 
-Every form field on every page goes through them, and written as Jinja loops over dictionaries they were most of
-a field's cost. What they make is unchanged: attributes in the order given, each value escaped.
+Every form on every page goes through them. Written as Jinja macros (and the attribute lists as Jinja loops over
+dictionaries) they were much of a form page's cost; made here, the HTML is the same byte for byte. Every value is
+escaped unless it is Markup already, as Jinja's autoescaping would.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def field(f: Any, hint: Any = None, classes: str = "", autocomplete: Optional[st
 
     if kind in ("HiddenField", "CSRFTokenField"):
         return Markup(f())
-    if kind == "SubmitField":  # buttons come from the button macro
+    if kind == "SubmitField":  # buttons come from button()
         return Markup("")
 
     if kind == "BooleanField":  # a single checkbox: no fieldset, the label says it all
