@@ -220,7 +220,7 @@ def test_a_new_secret_key_ends_sessions_signed_with_the_old_unless_it_is_a_fallb
 
 
 def test_pages_promise_only_what_exists(client, as_user):
-    """Mentoring and the forum's posts arrive with their own issues; until then no page mentions them."""
+    """No page promises what is not there: the phrases that once announced features still to come are gone."""
     import html
 
     pages = [client.get("/accessibility").get_data(as_text=True)]
