@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from markupsafe import Markup, escape
 
-#: Attributes the macros set themselves: render_kw and attrs cannot replace them.
+#: Attributes field() sets itself: render_kw and attrs cannot replace them.
 RESERVED = frozenset(("class", "id", "name", "type", "value", "rows", "required", "aria-describedby", "checked", "selected", "multiple"))
 
 

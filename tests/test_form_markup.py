@@ -16,7 +16,7 @@ from cop.form_markup import choice_attributes, control_attributes, described_by,
 from cop.web import as_choices
 
 
-def field(render_kw=None, errors=(), id="goals"):
+def stub_field(render_kw=None, errors=(), id="goals"):
     return SimpleNamespace(render_kw=render_kw, errors=list(errors), id=id)
 
 
@@ -26,21 +26,21 @@ def test_attributes_keep_their_order_escape_values_and_leave_out_false_and_none(
     assert made == ' data-x="a &#34;quoted&#34; &lt;b&gt;" hidden maxlength="5"'
 
 
-def test_later_sources_win_and_the_macros_own_attributes_cannot_be_replaced():
-    f = field(render_kw={"autocomplete": "off", "class": "x", "placeholder": "Kw"})
+def test_later_sources_win_and_the_markups_own_attributes_cannot_be_replaced():
+    f = stub_field(render_kw={"autocomplete": "off", "class": "x", "placeholder": "Kw"})
     made = control_attributes(f, {"placeholder": "Attrs", "id": "other"}, autocomplete="email", defaults={"inputmode": "numeric"})
     assert made == ' inputmode="numeric" autocomplete="email" placeholder="Attrs"'
 
 
 def test_spellcheck_is_written_as_true_or_false_from_any_source():
-    assert control_attributes(field(), spellcheck=False) == ' spellcheck="false"'
-    assert control_attributes(field(render_kw={"spellcheck": True})) == ' spellcheck="true"'
-    assert control_attributes(field(), defaults={"spellcheck": "false"}) == ' spellcheck="false"'
+    assert control_attributes(stub_field(), spellcheck=False) == ' spellcheck="false"'
+    assert control_attributes(stub_field(render_kw={"spellcheck": True})) == ' spellcheck="true"'
+    assert control_attributes(stub_field(), defaults={"spellcheck": "false"}) == ' spellcheck="false"'
 
 
 def test_described_by_names_the_first_id_the_hint_and_each_error_in_turn():
-    assert described_by(field(), None) == ""
-    assert described_by(field(errors=["One", "Two"]), "A hint", "goals-info") == (
+    assert described_by(stub_field(), None) == ""
+    assert described_by(stub_field(errors=["One", "Two"]), "A hint", "goals-info") == (
         ' aria-describedby="goals-info goals-hint goals-error goals-error-2"'
     )
 
