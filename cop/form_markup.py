@@ -11,6 +11,8 @@ from __future__ import annotations
 from numbers import Number
 from typing import Any, Mapping, Optional, Sequence
 
+from flask import current_app, g
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 #: Attributes field() sets itself: render_kw and attrs cannot replace them.
@@ -111,7 +113,7 @@ def field(f: Any, hint: Any = None, classes: str = "", autocomplete: Optional[st
     id_ = escape(f.id)
     name = escape(f.name)
 
-    if kind in ("HiddenField", "CSRFTokenField"):
+    if kind == "HiddenField":
         return Markup(f())
     if kind == "SubmitField":  # buttons come from button()
         return Markup("")
@@ -218,8 +220,19 @@ def button(text: Any, secondary: Any = False, warning: Any = False, name: Any = 
 
 
 def csrf(form: Any) -> Markup:
-    """The form's CSRF token as a hidden input, with no id, so that several forms can share a page."""
-    token = getattr(form, "csrf_token", None)
-    if token is None:
+    """The request's CSRF token as a hidden input for a form, with no id, so that several forms can share a page.
+    Nothing when there is no form (a page gives None for a form it offers nobody, so that a visitor's page makes no
+    token and no session) or CSRF protection is off. CSRFProtect checks it on every POST (SiteForm says why forms do
+    not). Made once a request: a page of several forms asks for it for each."""
+    if form is None:
         return Markup("")
-    return Markup(f'<input type="hidden" name="{escape(token.name)}" value="{escape(token._value())}">')
+    made = g.get("cop_csrf_input")
+    if made is None:
+        config = current_app.config
+        if config.get("WTF_CSRF_ENABLED", True):
+            name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+            made = Markup(f'<input type="hidden" name="{escape(name)}" value="{escape(generate_csrf())}">')
+        else:
+            made = Markup("")
+        g.cop_csrf_input = made
+    return made

@@ -20,7 +20,14 @@ class SiteForm(FlaskForm):
     """A form that reports at most one problem per field, the first found, as GOV.UK's pattern asks.
 
     A value that cannot be read at all (letters for a number) is reported before any rule about it.
+
+    A form does not carry or check a CSRF token of its own: the site's CSRFProtect (cop.extensions.csrf) checks
+    the token of every POST before any view runs, and refuses one without it as a form that had expired. Each
+    form's template puts the request's token in with csrf(form) from _forms.html.
     """
+
+    class Meta:
+        csrf = False
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -45,7 +52,7 @@ class DayField(DateField):
 
 
 class EmptyForm(SiteForm):
-    """A form with only its CSRF token, for buttons that post."""
+    """A form with no fields, for buttons that post: its template gives it the token with csrf(form)."""
 
 
 class EmailAddress:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from types import SimpleNamespace
 
+from flask import Flask, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import BooleanField, Form, HiddenField, IntegerField, PasswordField, RadioField, SelectField, SelectMultipleField
 from wtforms import DateField, DateTimeLocalField, EmailField, StringField, TextAreaField, URLField
@@ -130,10 +132,17 @@ def test_a_select_a_single_checkbox_and_hidden_fields():
     assert form_markup.field(form.token) == '<input id="token" name="token" type="hidden" value="abc">'
 
 
-def test_the_csrf_input_has_no_id_and_is_left_out_when_a_form_has_no_token():
-    token = SimpleNamespace(name="csrf_token", _value=lambda: 'ab"c')
-    assert form_markup.csrf(SimpleNamespace(csrf_token=token)) == '<input type="hidden" name="csrf_token" value="ab&#34;c">'
-    assert form_markup.csrf(sample()) == ""
+def test_the_csrf_input_is_the_request_s_token_with_no_id_and_left_out_for_no_form_or_when_protection_is_off():
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="k", WTF_CSRF_ENABLED=True, WTF_CSRF_FIELD_NAME="t&k")
+    with app.test_request_context():
+        assert form_markup.csrf(None) == ""
+        assert "t&k" not in session  # no token made for a page that offers no form
+        assert form_markup.csrf(sample()) == f'<input type="hidden" name="t&amp;k" value="{generate_csrf()}">'
+        assert form_markup.csrf(sample()) is form_markup.csrf(sample())  # once a request
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.test_request_context():
+        assert form_markup.csrf(sample()) == ""
 
 
 def test_dates_and_times_are_the_browsers_pickers_and_addresses_their_own_types():

@@ -125,8 +125,5 @@ class DecideForm(SiteForm):
 
 
 class PeriodForm(SiteForm):
-    class Meta:
-        csrf = False
-
     start = DayField("From", "Enter the first day as a date, like 2026-11-01.")
     end = DayField("To", "Enter the last day as a date, like 2026-11-30.")

@@ -304,6 +304,21 @@ def test_forms_refuse_posts_without_csrf_token(app, client, make_user):
     assert count_users(app) == 0
 
 
+@pytest.mark.csrf
+def test_a_form_posts_the_token_its_page_gave_and_a_changed_token_is_refused(app, client, make_user):
+    page = client.get("/auth/register").get_data(as_text=True)
+    tokens = re.findall(r'<input type="hidden" name="csrf_token" value="([^"]+)">', page)
+    # A visitor has no sign-out form: the one token on the page is the register form's.
+    assert len(tokens) == 1
+    data = {"display_name": "Jo", "email": "jo@example.org", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    refused = client.post("/auth/register", data={**data, "csrf_token": tokens[0][:-2] + "xx"})
+    assert refused.status_code == 400 and "Your form had expired" in refused.get_data(as_text=True)
+    assert count_users(app) == 0
+    accepted = client.post("/auth/register", data={**data, "csrf_token": tokens[0]})
+    assert accepted.status_code == 200 and "Check your email" in accepted.get_data(as_text=True)
+    assert count_users(app) == 1
+
+
 def test_a_new_member_is_led_to_their_profile_with_a_time_zone_suggested(app, client, outbox, make_agency, make_user):
     make_agency("cardiff", name="Cardiff Council", domains=["cardiff.example"], country="GB")
     register(client, email="new@cardiff.example", name="Nia New")
