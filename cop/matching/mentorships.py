@@ -199,24 +199,6 @@ def give_feedback(actor: Any, mentorship: Mentorship, rating: Optional[int], com
     return row
 
 
-@functools.cache
-def _of_person_query() -> sa.Select:
-    user_id = sa.bindparam("user_id")
-    return (
-        sa.select(Mentorship).where(sa.or_(Mentorship.mentor_id == user_id, Mentorship.newcomer_id == user_id))
-        .options(so.joinedload(Mentorship.mentor).load_only(User.id, User.display_name),
-                 so.joinedload(Mentorship.newcomer).load_only(User.id, User.display_name))
-        .order_by(Mentorship.started_at.desc(), Mentorship.id.desc())
-    )
-
-
-def of_person(user: Any) -> tuple[list[Mentorship], list[Mentorship]]:
-    """Their mentorships on either side, the active ones and the ended ones, each newest first: one query, with
-    the names of the people on the other side."""
-    found = list(db.session.scalars(_of_person_query(), {"user_id": user.id}))
-    return [m for m in found if m.status == "active"], [m for m in found if m.status == "ended"]
-
-
 def send_check_in_reminders() -> int:
     """Remind both sides of each check-in due within a day, once per check-in; a check-in past is moved on to
     the next date in the schedule."""

@@ -13,7 +13,7 @@ from cop.accounts.models import User
 from cop.errors import ServiceError
 from cop.extensions import db
 from cop.forms import EmptyForm
-from cop.matching import forms, mentorships, reasons, services
+from cop.matching import forms, mentorships, overview, reasons, services
 from cop.matching.models import AGENCY_PREFERENCES, CHECK_IN_EVERY, FORMATS, REQUEST_STATUSES, MentorRequest
 from cop.text.markdown import render_markdown
 from cop.text.services import topic_choices
@@ -38,15 +38,8 @@ def index():
         return render_template("matching/about.html")
     from cop.matching import programmes
 
-    active, ended = mentorships.of_person(actor)
     return render_template(
-        "matching/index.html",
-        live=services.live_request(actor),
-        # Only a mentor is asked anything, and only a mentor's page shows what waits for them.
-        waiting=services.requests_for(actor) if actor.open_to_mentoring else [],
-        active=active,
-        ended=ended,
-        statuses=REQUEST_STATUSES,
+        "matching/index.html", overview=overview.of_person(actor), statuses=REQUEST_STATUSES,
         runs_programmes=programmes.can_run_programmes(actor),
     )
 

@@ -354,15 +354,6 @@ def decline(actor: Any, request: MentorRequest, reason: str) -> MentorRequest:
     return request
 
 
-def requests_for(mentor: Any) -> list[MentorRequest]:
-    """Requests waiting for this mentor's answer, oldest first."""
-    return list(db.session.scalars(
-        sa.select(MentorRequest).where(MentorRequest.mentor_id == mentor.id, MentorRequest.status == "asked")
-        .options(so.joinedload(MentorRequest.newcomer).load_only(User.id, User.display_name))
-        .order_by(MentorRequest.asked_at, MentorRequest.id)
-    ))
-
-
 def set_paused(actor: Any, paused: bool) -> User:
     """A mentor pauses (offered to nobody new; their mentees stay) or resumes."""
     if not is_signed_in(actor):

@@ -80,3 +80,44 @@ def test_a_mentorship_takes_the_same_statements_for_few_or_many_notes(app, clien
     assert many == few, f"a mentorship: {few} statements with one note, {many} with eleven"
     # The sign-in, the mentorship with the pair and their agencies, its notes: nothing read again per person.
     assert few == 2, f"a mentorship: {few} statements"
+
+
+def test_the_mentoring_page_shows_each_part_in_order_from_one_statement_beside_the_sign_in(app, client, community, make_user,
+                                                                                          sign_in, ask_for):
+    from datetime import timedelta
+
+    from cop.clock import utcnow
+    from cop.matching.models import MentorRequest, Mentorship
+
+    now = utcnow()
+    first, second, done = (make_user(f"m{n}@leeds.example", name=name, agency="leeds", level="101")
+                           for n, name in enumerate(("Ann First", "Bob Second", "Cat Done")))
+    early, late = (make_user(f"a{n}@york.example", name=name, agency="york", level="101")
+                   for n, name in enumerate(("Eve Early", "Lou Late")))
+    with app.app_context():
+        _db.session.add_all([
+            Mentorship(mentor_id=community.video_mentor, newcomer_id=first, started_at=now - timedelta(days=9),
+                       next_check_in_at=now + timedelta(days=3)),
+            Mentorship(mentor_id=community.video_mentor, newcomer_id=second, started_at=now - timedelta(days=2)),
+            Mentorship(mentor_id=community.crisis_mentor, newcomer_id=community.video_mentor, started_at=now - timedelta(days=5)),
+            Mentorship(mentor_id=community.video_mentor, newcomer_id=done, status="ended", started_at=now - timedelta(days=40),
+                       ended_at=now - timedelta(days=1)),
+            MentorRequest(newcomer_id=late, goals="Video.", status="asked", mentor_id=community.video_mentor, asked_at=now),
+            MentorRequest(newcomer_id=early, goals="Video.", status="asked", mentor_id=community.video_mentor,
+                          asked_at=now - timedelta(hours=3)),
+        ])
+        _db.session.commit()
+    sign_in(community.video_mentor)
+    assert queries_for(app, client, "/mentoring/") == 2
+    page = client.get("/mentoring/").get_data(as_text=True)
+    order = ["Eve Early asks you to mentor them", "Lou Late asks you to mentor them", "Mentoring Bob Second",
+             "Mentored by Carl Crisis", "Mentoring Ann First", "Next check-in by", "Ended", "Mentored Cat Done</a>, ended"]
+    places = [page.index(text) for text in order]
+    assert places == sorted(places)
+    assert "Ask for a mentor" in page
+
+    ask_for(community.newcomer, mentor=community.york_mentor)
+    sign_in(community.newcomer)
+    assert queries_for(app, client, "/mentoring/") == 2
+    page = client.get("/mentoring/").get_data(as_text=True)
+    assert "you asked Yan York." in page and "None active." in page and "Asked of you" not in page
