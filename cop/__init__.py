@@ -194,13 +194,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_context(app: Flask) -> None:
-    from cop.form_markup import button, csrf, field
+    from cop.form_markup import button, csrf, error_summary, field, problem_summary
     from cop.web import option_tags, page_items
 
     app.jinja_env.globals["page_items"] = page_items
     app.jinja_env.globals["option_tags"] = option_tags
-    # What templates/_forms.html gives as its field, button and csrf.
-    app.jinja_env.globals.update(form_field=field, form_button=button, form_csrf=csrf)
+    # Form markup (cop.form_markup), in every template without an import.
+    app.jinja_env.globals.update(field=field, button=button, csrf=csrf, error_summary=error_summary, problem_summary=problem_summary)
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -1,9 +1,22 @@
-"""Form markup as GOV.UK Frontend writes it, for WTForms fields: whole fields, the submit button, the form token,
-and the attribute lists they are made with. templates/_forms.html gives field, button and csrf to templates.
+"""Form markup as GOV.UK Frontend writes it, for WTForms fields, and the attribute lists it is made with. Every
+template has these as globals (cop.register_context), with no import:
+
+    field(f, hint=None, classes="", autocomplete=None, label_class="govuk-label", spellcheck=None, rows=5,
+          attrs={}, label=None)
+        The whole form group for one field, chosen by f.type.
+    button(text, secondary=False, warning=False, name=None, value=None, hidden=None)
+        A form's submit button.
+    csrf(form)
+        The request's CSRF token as a hidden input, for every form that posts; nothing when form is None.
+    error_summary(form)
+        "There is a problem", listing every error of the form, each linked to its field.
+    problem_summary(message)
+        The same box for a refusal that belongs to no field.
 
 Every form on every page goes through them. Written as Jinja macros (and the attribute lists as Jinja loops over
-dictionaries) they were much of a form page's cost; made here, the HTML is the same byte for byte. Every value is
-escaped unless it is Markup already, as Jinja's autoescaping would.
+dictionaries) they were much of a form page's cost, and importing them into a template cost each page that
+imported them again; made here, the HTML is the same byte for byte. Every value is escaped unless it is Markup
+already, as Jinja's autoescaping would.
 """
 
 from __future__ import annotations
@@ -217,6 +230,50 @@ def button(text: Any, secondary: Any = False, warning: Any = False, name: Any = 
     for_screen_readers = f'<span class="govuk-visually-hidden"> {escape(hidden)}</span>' if hidden else ""
     return Markup(f'<button type="submit" class="govuk-button{kind}" data-module="govuk-button"{name_attribute}{value_attribute}>'
                   f'{escape(text)}{for_screen_readers}</button>')
+
+
+def error_summary(form: Any) -> Markup:
+    """GOV.UK's error summary for a form: errors about the whole form first, unlinked; then each field's, in the
+    order of the fields, linked to the field (a hidden field's, and a FormField's or FieldList's nested ones,
+    unlinked); then anything else in form.errors (names of no field, WTForms' form-level key) unlinked."""
+    items: list[tuple[Any, Optional[str]]] = []
+    has_form_errors = hasattr(form, "form_errors")
+    for message in (form.form_errors if has_form_errors else ()):
+        items.append((message, None))
+    field_names = set()
+    for f in form:
+        field_names.add(f.name)
+        for message in f.errors:
+            if isinstance(message, str):
+                items.append((message, None if f.type == "HiddenField" else f"#{f.id}"))
+            else:
+                for inner in (message.values() if isinstance(message, Mapping) else message):
+                    items.extend((text, None) for text in ([inner] if isinstance(inner, str) else inner))
+    errors = form.errors
+    if isinstance(errors, Mapping):
+        form_key = getattr(form, "_form_error_key", None)
+        for key, messages in errors.items():
+            is_form_key = key is None or key == "" or (form_key is not None and key == form_key)
+            if key not in field_names and not (is_form_key and has_form_errors):
+                items.extend((message, None) for message in ([messages] if isinstance(messages, str) else messages))
+    return Markup(_summary(items) + "\n")
+
+
+def problem_summary(message: Any) -> Markup:
+    """The error summary for a refusal that belongs to no form field; nothing when there is no message."""
+    return _summary([(message, None)]) if message else Markup("")
+
+
+def _summary(items: Sequence[tuple[Any, Optional[str]]]) -> Markup:
+    if not items:
+        return Markup("\n")
+    rows = "".join(f'\n        <li><a href="{escape(href)}">{escape(text)}</a></li>' if href else f"\n        <li>{escape(text)}</li>"
+                   for text, href in items)
+    return Markup(
+        '\n<div class="govuk-error-summary" data-module="govuk-error-summary">\n  <div role="alert">\n'
+        '    <h2 class="govuk-error-summary__title">There is a problem</h2>\n    <div class="govuk-error-summary__body">\n'
+        f'      <ul class="govuk-list govuk-error-summary__list">{rows}\n      </ul>\n    </div>\n  </div>\n</div>\n'
+    )
 
 
 def csrf(form: Any) -> Markup:

@@ -23,7 +23,7 @@ class SiteForm(FlaskForm):
 
     A form does not carry or check a CSRF token of its own: the site's CSRFProtect (cop.extensions.csrf) checks
     the token of every POST before any view runs, and refuses one without it as a form that had expired. Each
-    form's template puts the request's token in with csrf(form) from _forms.html.
+    form's template puts the request's token in with csrf(form) (cop.form_markup).
     """
 
     class Meta:

@@ -4,6 +4,7 @@ choice's own attributes), and whole fields as GOV.UK Frontend writes them, with 
 from __future__ import annotations
 
 import datetime
+import re
 from types import SimpleNamespace
 
 from flask import Flask, session
@@ -130,6 +131,26 @@ def test_a_select_a_single_checkbox_and_hidden_fields():
             'aria-describedby="agree-hint">') in agree
     assert '<div id="agree-hint" class="govuk-hint govuk-checkboxes__hint">You can change your mind.</div>' in agree
     assert form_markup.field(form.token) == '<input id="token" name="token" type="hidden" value="abc">'
+
+
+def test_the_error_summary_lists_form_then_field_errors_in_page_order_linked_to_their_fields():
+    form = sample()
+    form.goals.errors = ["Keep it <short>"]
+    form.name.errors = ["Enter your name", "Not this one too"]
+    form.token.errors = ["Reload the page"]
+    form.form_errors.append("The whole form & more")
+    made = form_markup.error_summary(form)
+    assert isinstance(made, Markup) and made.startswith('\n<div class="govuk-error-summary" data-module="govuk-error-summary">')
+    items = re.findall(r"<li>(.*?)</li>", made)
+    assert items == ["The whole form &amp; more", '<a href="#name">Enter your name</a>', '<a href="#name">Not this one too</a>',
+                     '<a href="#goals">Keep it &lt;short&gt;</a>', "Reload the page"]
+    assert form_markup.error_summary(sample()) == "\n\n"
+
+
+def test_a_problem_summary_is_one_unlinked_message_or_nothing():
+    made = form_markup.problem_summary("Already <taken>")
+    assert re.findall(r"<li>(.*?)</li>", made) == ["Already &lt;taken&gt;"] and "There is a problem" in made
+    assert form_markup.problem_summary(None) == form_markup.problem_summary("") == ""
 
 
 def test_the_csrf_input_is_the_request_s_token_with_no_id_and_left_out_for_no_form_or_when_protection_is_off():

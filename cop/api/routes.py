@@ -32,13 +32,13 @@ def tokens():
         except ServiceError as error:
             db.session.rollback()
             return render_form("api/tokens.html", form, attach_error(form, error), tokens=services.tokens_for(user),
-                               button=EmptyForm(formdata=None))
+                               revoke_form=EmptyForm(formdata=None))
         db.session.commit()
         # The secret is shown once, on this response, and never stored: no cache may keep it either.
         response = make_response(render_template("api/token_made.html", token=token, secret=secret))
         response.headers["Cache-Control"] = "no-store"
         return response
-    return render_form("api/tokens.html", form, tokens=services.tokens_for(user), button=EmptyForm(formdata=None))
+    return render_form("api/tokens.html", form, tokens=services.tokens_for(user), revoke_form=EmptyForm(formdata=None))
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
