@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from flask import Flask, g, has_request_context, request, url_for
 from flask_login import current_user
@@ -16,6 +16,29 @@ from cop.sessions import SessionInterface
 
 #: The Alembic scripts, found from this package so commands work from any folder.
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+class MenuItem(NamedTuple):
+    """A link of the header's menus. Attributes rather than a dict's keys: Jinja reads ``item.href`` by trying the
+    attribute first, and on a dict every miss raised and caught an AttributeError, fifty times a page."""
+
+    label: str
+    href: str
+    active: bool
+    #: Unread notifications, shown beside the link when there are any.
+    count: int = 0
+
+
+class LayoutUrls(NamedTuple):
+    """What base.html links to on every page besides the menus."""
+
+    favicon: str
+    icon: str
+    stylesheet: str
+    script: str
+    home: str
+    sign_out: str
+    accessibility: str
 
 #: The site's main sections, in header order: (label, endpoint, the endpoints that belong to the section).
 NAVIGATION = (
@@ -218,12 +241,12 @@ def register_context(app: Flask) -> None:
 
     header_endpoints = (*(target for _, target, _ in NAVIGATION), "notifications.index", "forum.queue", "site.admin",
                         "accounts.login", "accounts.register")
-    # What base.html links to on every page besides the menus, by the name it uses.
+    # What base.html links to on every page besides the menus, by the name it uses (LayoutUrls).
     layout_links = {"favicon": ("site.favicon", {}), "icon": ("static", {"filename": "favicon.svg"}),
                     "stylesheet": ("static", {"filename": "css/app.css"}), "script": ("static", {"filename": "js/app.mjs"}),
                     "home": ("site.home", {}), "sign_out": ("accounts.logout", {}), "accessibility": ("site.accessibility", {})}
 
-    def _header_urls() -> tuple[dict[str, str], dict[str, str]]:
+    def _header_urls() -> tuple[dict[str, str], LayoutUrls]:
         # The header's and layout's links take no arguments: made once for each script root the app is served
         # under (a few), as (by endpoint, by layout name).
         kept = app.extensions.setdefault("cop.header_urls", {})
@@ -231,7 +254,7 @@ def register_context(app: Flask) -> None:
             if len(kept) >= 8:
                 kept.clear()
             kept[request.script_root] = ({endpoint: url_for(endpoint) for endpoint in header_endpoints},
-                                         {name: url_for(endpoint, **values) for name, (endpoint, values) in layout_links.items()})
+                                         LayoutUrls(**{name: url_for(endpoint, **values) for name, (endpoint, values) in layout_links.items()}))
         return kept[request.script_root]
 
     def _navigation() -> dict[str, Any]:
@@ -241,33 +264,25 @@ def register_context(app: Flask) -> None:
             endpoint in ("accounts.edit_profile", "accounts.change_password")
             or (endpoint == "accounts.person" and (request.view_args or {}).get("user_id") == current_user.id)
         )
-        nav_items = [
-            {"label": label, "href": urls[target], "active": endpoint in section and not own_profile}
-            for label, target, section in NAVIGATION
-        ]
+        nav_items = [MenuItem(label, urls[target], endpoint in section and not own_profile) for label, target, section in NAVIGATION]
         if current_user.is_authenticated:
             from cop.notifications.services import unread_count
 
             account_links = [
-                {
-                    "label": "Notifications",
-                    "href": urls["notifications.index"],
-                    "active": endpoint.startswith("notifications."),
-                    "count": unread_count(current_user),
-                },
-                {"label": "Your profile", "href": url_for("accounts.person", user_id=current_user.id), "active": own_profile},
+                MenuItem("Notifications", urls["notifications.index"], endpoint.startswith("notifications."), unread_count(current_user)),
+                MenuItem("Your profile", url_for("accounts.person", user_id=current_user.id), own_profile),
             ]
             from cop.forum.access import moderates_anything
 
             if moderates_anything(current_user):
-                account_links.append({"label": "Moderation", "href": urls["forum.queue"],
-                                      "active": endpoint in ("forum.queue", "forum.member", "forum.watched_words")})
+                account_links.append(MenuItem("Moderation", urls["forum.queue"],
+                                              endpoint in ("forum.queue", "forum.member", "forum.watched_words")))
             if current_user.is_site_admin:
-                account_links.append({"label": "Admin", "href": urls["site.admin"], "active": request.path.startswith("/admin")})
+                account_links.append(MenuItem("Admin", urls["site.admin"], request.path.startswith("/admin")))
         else:
             account_links = [
-                {"label": "Sign in", "href": urls["accounts.login"], "active": endpoint == "accounts.login"},
-                {"label": "Register", "href": urls["accounts.register"], "active": endpoint == "accounts.register"},
+                MenuItem("Sign in", urls["accounts.login"], endpoint == "accounts.login"),
+                MenuItem("Register", urls["accounts.register"], endpoint == "accounts.register"),
             ]
         return {
             "nav_items": nav_items,
