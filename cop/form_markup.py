@@ -25,8 +25,9 @@ from numbers import Number
 from typing import Any, Mapping, Optional, Sequence
 
 from flask import current_app, g
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from cop.sessions import csrf_token
 
 #: Attributes field() sets itself: render_kw and attrs cannot replace them.
 RESERVED = frozenset(("class", "id", "name", "type", "value", "rows", "required", "aria-describedby", "checked", "selected", "multiple"))
@@ -276,11 +277,12 @@ def _summary(items: Sequence[tuple[Any, Optional[str]]]) -> Markup:
     )
 
 
-def csrf(form: Any) -> Markup:
-    """The request's CSRF token as a hidden input for a form, with no id, so that several forms can share a page.
-    Nothing when there is no form (a page gives None for a form it offers nobody, so that a visitor's page makes no
-    token and no session) or CSRF protection is off. CSRFProtect checks it on every POST (SiteForm says why forms do
-    not). Made once a request: a page of several forms asks for it for each."""
+def csrf(form: Any = True) -> Markup:
+    """The request's CSRF token (cop.sessions.csrf_token) as a hidden input for a form, with no id, so that several
+    forms can share a page: csrf(form) for a WTForms form, csrf() for one written out by hand. Nothing when the form
+    is None (a page gives None for a form it offers nobody, so that a visitor's page makes no token and no session)
+    or CSRF protection is off. CSRFProtect checks it on every POST (SiteForm says why forms do not). Made once a
+    request: a page of several forms asks for it for each."""
     if form is None:
         return Markup("")
     made = g.get("cop_csrf_input")
@@ -288,7 +290,7 @@ def csrf(form: Any) -> Markup:
         config = current_app.config
         if config.get("WTF_CSRF_ENABLED", True):
             name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-            made = Markup(f'<input type="hidden" name="{escape(name)}" value="{escape(generate_csrf())}">')
+            made = Markup(f'<input type="hidden" name="{escape(name)}" value="{escape(csrf_token())}">')
         else:
             made = Markup("")
         g.cop_csrf_input = made

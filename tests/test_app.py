@@ -219,6 +219,39 @@ def test_a_new_secret_key_ends_sessions_signed_with_the_old_unless_it_is_a_fallb
     assert "Sign out" in client.get("/accessibility").get_data(as_text=True)
 
 
+def test_the_form_token_is_flask_wtf_s_and_follows_a_new_secret_key(app, monkeypatch):
+    import hashlib
+    import time
+
+    from flask import g
+    from flask_wtf.csrf import generate_csrf, validate_csrf
+
+    from cop.sessions import csrf_token
+
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.5)
+    with app.test_request_context():
+        ours = csrf_token()
+        assert csrf_token() is ours and g.csrf_token == ours  # once a request, where Flask-WTF keeps it
+        g.pop("csrf_token")
+        assert generate_csrf() == ours
+        validate_csrf(ours)
+        secret = ours.split(".")[0]
+    app.config["SECRET_KEY"] = "a-new-secret-key-for-this-test"
+    with app.test_request_context():
+        from flask import session
+
+        session["csrf_token"] = hashlib.sha1(b"another session").hexdigest()
+        made = csrf_token()
+        assert made.split(".")[0] != secret
+        validate_csrf(made)
+        g.pop("csrf_token")
+        assert generate_csrf() == made
+        # A secret that zlib would shorten (never one Flask-WTF makes) gives another token, which is as good.
+        g.pop("csrf_token")
+        session["csrf_token"] = "0" * 40
+        validate_csrf(csrf_token())
+
+
 def test_pages_promise_only_what_exists(client, as_user):
     """No page promises what is not there: the phrases that once announced features still to come are gone."""
     import html
