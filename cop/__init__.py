@@ -40,6 +40,7 @@ class LayoutUrls(NamedTuple):
     sign_out: str
     accessibility: str
 
+
 #: The site's main sections, in header order: (label, endpoint, the endpoints that belong to the section).
 NAVIGATION = (
     ("Case studies", "casestudies.index", {"casestudies.index", "casestudies.case_study", "casestudies.new", "casestudies.edit",
@@ -223,7 +224,8 @@ def register_context(app: Flask) -> None:
     app.jinja_env.globals["page_items"] = page_items
     app.jinja_env.globals["option_tags"] = option_tags
     # Form markup (cop.form_markup), in every template without an import.
-    app.jinja_env.globals.update(field=field, button=button, csrf=csrf, error_summary=error_summary, problem_summary=problem_summary)
+    app.jinja_env.globals.update(field=field, button=button, csrf=csrf, error_summary=error_summary,
+                                 problem_summary=problem_summary)
 
     @app.context_processor
     def site() -> dict[str, Any]:
@@ -253,8 +255,8 @@ def register_context(app: Flask) -> None:
         if request.script_root not in kept:
             if len(kept) >= 8:
                 kept.clear()
-            kept[request.script_root] = ({endpoint: url_for(endpoint) for endpoint in header_endpoints},
-                                         LayoutUrls(**{name: url_for(endpoint, **values) for name, (endpoint, values) in layout_links.items()}))
+            layout = {name: url_for(endpoint, **values) for name, (endpoint, values) in layout_links.items()}
+            kept[request.script_root] = ({endpoint: url_for(endpoint) for endpoint in header_endpoints}, LayoutUrls(**layout))
         return kept[request.script_root]
 
     def _navigation() -> dict[str, Any]:
@@ -264,12 +266,14 @@ def register_context(app: Flask) -> None:
             endpoint in ("accounts.edit_profile", "accounts.change_password")
             or (endpoint == "accounts.person" and (request.view_args or {}).get("user_id") == current_user.id)
         )
-        nav_items = [MenuItem(label, urls[target], endpoint in section and not own_profile) for label, target, section in NAVIGATION]
+        nav_items = [MenuItem(label, urls[target], endpoint in section and not own_profile)
+                     for label, target, section in NAVIGATION]
         if current_user.is_authenticated:
             from cop.notifications.services import unread_count
 
             account_links = [
-                MenuItem("Notifications", urls["notifications.index"], endpoint.startswith("notifications."), unread_count(current_user)),
+                MenuItem("Notifications", urls["notifications.index"], endpoint.startswith("notifications."),
+                         unread_count(current_user)),
                 MenuItem("Your profile", url_for("accounts.person", user_id=current_user.id), own_profile),
             ]
             from cop.forum.access import moderates_anything

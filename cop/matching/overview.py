@@ -94,6 +94,8 @@ def of_person(user: Any) -> Overview:
                             _when(next_check_in_at), _when(ended_at))
              for mentorship_id, mentor_id, other_name, status, started_at, next_check_in_at, ended_at in row[1] or ()]
     lines.sort(key=lambda line: (line.started_at, line.id), reverse=True)
-    waiting = [Waiting(request_id, newcomer_name, _when(asked_at)) for request_id, newcomer_name, asked_at in row[2] or ()] if mentor else []
+    waiting = [Waiting(request_id, newcomer_name, _when(asked_at))
+               for request_id, newcomer_name, asked_at in ((row[2] or ()) if mentor else ())]
     waiting.sort(key=lambda item: (item.asked_at is None, item.asked_at or datetime.min, item.id))
-    return Overview(live, waiting, [line for line in lines if line.status == "active"], [line for line in lines if line.status == "ended"])
+    return Overview(live, waiting, [line for line in lines if line.status == "active"],
+                    [line for line in lines if line.status == "ended"])

@@ -24,7 +24,8 @@ def _crawl(client, limit: int = 120):
         if response.mimetype != "text/html":
             continue
         for link in re.findall(r'href="(/[^"#?]*)', response.get_data(as_text=True)):
-            if link not in seen and not link.startswith(("/static/", "/auth/")) and not link.endswith((".ics", ".atom", ".csv", ".json")):
+            skipped = link.startswith(("/static/", "/auth/")) or link.endswith((".ics", ".atom", ".csv", ".json"))
+            if link not in seen and not skipped:
                 seen.add(link)
                 queue.append(link)
 
