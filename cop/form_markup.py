@@ -289,7 +289,7 @@ def csrf(form: Any = True) -> Markup:
     if made is None:
         config = current_app.config
         if config.get("WTF_CSRF_ENABLED", True):
-            name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+            name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
             made = Markup(f'<input type="hidden" name="{escape(name)}" value="{escape(csrf_token())}">')
         else:
             made = Markup("")

@@ -9,6 +9,7 @@ kept here for as long as its keys are the same (a changed SECRET_KEY or SECRET_K
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from typing import Any, Optional
@@ -42,25 +43,23 @@ class _FormTokenSerializer(URLSafeTimedSerializer):
         return base64_encode(Serializer.dump_payload(self, obj))
 
 
-_kept_token_serializer: Optional[tuple[Any, URLSafeTimedSerializer]] = None
+@functools.lru_cache(maxsize=4)
+def _token_serializer(key: Any) -> URLSafeTimedSerializer:
+    """Kept while the key is the same (a few keys at most: one app, or a test's apps)."""
+    return _FormTokenSerializer(key, salt="wtf-csrf-token")
 
 
 def csrf_token() -> str:
     """The request's CSRF token, as flask_wtf.csrf.generate_csrf makes it (the same token, which CSRFProtect checks,
     kept under the same name in g, from the same secret in the session), with the serializer kept while the key is
     the same. Flask-WTF's own stays in templates as csrf_token(); the site's forms use csrf() (cop.form_markup)."""
-    global _kept_token_serializer
     config = current_app.config
     name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
     token = g.get(name)
     if token is None:
-        key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        kept = _kept_token_serializer
-        if kept is None or kept[0] != key:
-            kept = _kept_token_serializer = (key, _FormTokenSerializer(key, salt="wtf-csrf-token"))
         secret = session.get(name)
         if not isinstance(secret, str):
             secret = session[name] = hashlib.sha1(os.urandom(64)).hexdigest()
-        token = kept[1].dumps(secret)
+        token = _token_serializer(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key).dumps(secret)
         setattr(g, name, token)
     return token
